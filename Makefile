@@ -1,0 +1,54 @@
+# Two commands set everything up on a fresh Debian machine: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Use the machine's Python 3.11; never download an interpreter.
+export UV_PYTHON_DOWNLOADS := never
+# The Dagster instance shared by `make demo` and `make ui`, so the demo's runs show in the UI.
+export DAGSTER_HOME := $(CURDIR)/.dagster
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+
+.PHONY: help bootstrap demo test lint ui clean
+
+help:
+	@echo "make demo   run the whole pipeline on the bundled sample data"
+	@echo "make test   lint and run the test suite"
+	@echo "make ui     start the Dagster UI on http://127.0.0.1:3000"
+
+bootstrap: $(VENV_STAMP)
+	@command -v bwrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing bubblewrap (code sandbox)"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	  else \
+	    echo "bubblewrap is missing: run 'sudo apt-get install -y bubblewrap' (the code sandbox needs it)" >&2; exit 1; \
+	  fi; }
+
+$(VENV_STAMP): uv.lock pyproject.toml
+	@command -v uv >/dev/null || { \
+	  echo "installing uv with pip"; \
+	  python3 -m pip --version >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq python3-pip >/dev/null; }; \
+	  python3 -m pip install --user --quiet uv 2>/dev/null || python3 -m pip install --user --quiet --break-system-packages uv; }
+	uv sync --frozen --python 3.11
+	@rm -f .venv/.synced-* && touch $@
+
+demo: bootstrap
+	uv run --frozen amd demo
+
+lint: bootstrap
+	uv run --frozen ruff check .
+	uv run --frozen ruff format --check .
+
+test: bootstrap lint
+	uv run --frozen pytest
+
+ui: bootstrap $(DAGSTER_HOME)/dagster.yaml
+	uv run --frozen dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+$(DAGSTER_HOME)/dagster.yaml:
+	@mkdir -p $(DAGSTER_HOME) && printf 'telemetry:\n  enabled: false\n' > $@
+
+clean:
+	rm -rf lakehouse releases .dagster dbt_models/target dbt_models/logs

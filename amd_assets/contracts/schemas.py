@@ -1,0 +1,75 @@
+"""pandera contracts (polars backend) for each table; run batch by batch inside blocking asset checks."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+
+from amd_assets.registry.model import CATEGORIES, DIFFICULTIES
+
+PROBLEM_ID = r"^[0-9a-f]{24}$"
+ERROR_TYPES = [
+    "bad_json",
+    "invalid_utf8",
+    "not_an_object",
+    "wrong_field_count",
+    "missing_field",
+    "wrong_type",
+    "bad_value",
+    "duplicate_key",
+]
+
+
+class Lineage(pa.DataFrameModel):
+    source: str = pa.Field(str_matches=r"^[a-z0-9][a-z0-9_\-]*$")
+    source_file: str = pa.Field(str_length={"min_value": 1})
+    source_row: int = pa.Field(ge=1)
+
+
+class RawProblems(Lineage):
+    problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    row_key: str = pa.Field(str_length={"min_value": 1})
+    record: str = pa.Field(str_startswith="{")
+
+    class Config:
+        strict = True
+
+
+class NormalizedProblems(Lineage):
+    problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    row_key: str = pa.Field(str_length={"min_value": 1})
+    category: str = pa.Field(isin=list(CATEGORIES))
+    subcategory: str = pa.Field(nullable=True)
+    difficulty: str = pa.Field(nullable=True, isin=list(DIFFICULTIES))
+    language: str = pa.Field(str_matches=r"^[a-z]{2,3}$")
+    prompt: str
+    reference_answer: str = pa.Field(nullable=True)
+    test_cases: str = pa.Field(nullable=True, str_startswith='{"kind":')
+    num_test_cases: pl.Int32 = pa.Field(ge=0)
+    trace_think: str = pa.Field(nullable=True)
+    trace_answer: str = pa.Field(nullable=True)
+    trace_origin: str = pa.Field(nullable=True, isin=["existing"])
+    trace_model: str = pa.Field(nullable=True)
+    metadata: str = pa.Field(str_startswith="{")
+
+    class Config:
+        strict = True
+
+    @pa.dataframe_check
+    def trace_origin_iff_answer(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("trace_origin").is_null() == pl.col("trace_answer").is_null())
+
+    @pa.dataframe_check
+    def tests_counted(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("test_cases").is_not_null() | (pl.col("num_test_cases") == 0))
+
+
+class QuarantineRows(Lineage):
+    stage: str = pa.Field(isin=["raw", "normalize"])
+    error_type: str = pa.Field(isin=ERROR_TYPES)
+    field: str = pa.Field(nullable=True)
+    error: str = pa.Field(str_length={"min_value": 1})
+    raw_text: str
+
+    class Config:
+        strict = True

@@ -1,0 +1,84 @@
+"""Physical contracts of the lakehouse tables: Arrow schema, partition columns, purpose.
+
+Lineage columns (`source`, `source_file`, `source_row`) are carried by every table from raw to release so a
+row can always be traced to the input line it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class TableContract:
+    name: str
+    schema: pa.Schema
+    partition_by: list[str]
+    description: str
+
+
+LINEAGE_FIELDS = [
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("source_row", pa.int64(), nullable=False),
+]
+
+RAW_PROBLEMS = TableContract(
+    name="raw_problems",
+    schema=pa.schema(
+        [
+            pa.field("problem_id", pa.string(), nullable=False),
+            *LINEAGE_FIELDS,
+            pa.field("row_key", pa.string(), nullable=False),
+            pa.field("record", pa.string(), nullable=False),
+        ]
+    ),
+    partition_by=["source"],
+    description="Every well-formed input row as its original JSON object, keyed by a stable problem_id.",
+)
+
+NORMALIZED_PROBLEMS = TableContract(
+    name="normalized_problems",
+    schema=pa.schema(
+        [
+            pa.field("problem_id", pa.string(), nullable=False),
+            *LINEAGE_FIELDS,
+            pa.field("row_key", pa.string(), nullable=False),
+            pa.field("category", pa.string(), nullable=False),
+            pa.field("subcategory", pa.string()),
+            pa.field("difficulty", pa.string()),
+            pa.field("language", pa.string(), nullable=False),
+            pa.field("prompt", pa.string(), nullable=False),
+            pa.field("reference_answer", pa.string()),
+            pa.field("test_cases", pa.string()),
+            pa.field("num_test_cases", pa.int32(), nullable=False),
+            pa.field("trace_think", pa.string()),
+            pa.field("trace_answer", pa.string()),
+            pa.field("trace_origin", pa.string()),
+            pa.field("trace_model", pa.string()),
+            pa.field("metadata", pa.string(), nullable=False),
+        ]
+    ),
+    partition_by=["source"],
+    description="Rows mapped onto the canonical problem: prompt, reference answer, tests, existing trace.",
+)
+
+QUARANTINE = TableContract(
+    name="quarantine",
+    schema=pa.schema(
+        [
+            *LINEAGE_FIELDS,
+            pa.field("stage", pa.string(), nullable=False),
+            pa.field("error_type", pa.string(), nullable=False),
+            pa.field("field", pa.string()),
+            pa.field("error", pa.string(), nullable=False),
+            pa.field("raw_text", pa.string(), nullable=False),
+        ]
+    ),
+    partition_by=["source", "stage"],
+    description="Malformed input rows with file, line, the error and the raw text (truncated); never dropped.",
+)
+
+TABLES = {contract.name: contract for contract in (RAW_PROBLEMS, NORMALIZED_PROBLEMS, QUARANTINE)}

@@ -1,0 +1,18 @@
+"""Why a row cannot be normalized: the error type and field go to the quarantine table with the message."""
+
+from __future__ import annotations
+
+
+class RowError(ValueError):
+    def __init__(self, error_type: str, field: str | None, message: str):
+        super().__init__(message)
+        self.error_type = error_type
+        self.field = field
+
+
+def wrong_type(field: str, expected: str, value: object) -> RowError:
+    return RowError("wrong_type", field, f"field {field!r} must be {expected}, got {type(value).__name__}")
+
+
+def missing(field: str) -> RowError:
+    return RowError("missing_field", field, f"required field {field!r} is missing or null")
