@@ -4,6 +4,7 @@ from dagster import AssetSelection, Definitions, define_asset_job
 
 from amd_assets.ingest import ingest_assets, ingest_checks
 from amd_assets.resources import build_resources
+from sensors import build_source_change_sensor
 
 PER_SOURCE_JOB = "per_source_pipeline"
 
@@ -17,5 +18,6 @@ defs = Definitions(
     assets=[*ingest_assets],
     asset_checks=[*ingest_checks],
     jobs=[per_source_pipeline],
+    sensors=[build_source_change_sensor(PER_SOURCE_JOB)],
     resources=build_resources(),
 )

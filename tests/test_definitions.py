@@ -75,3 +75,8 @@ def test_resources_follow_the_environment(monkeypatch, tmp_path):
     assert lakehouse.root_path() == str(tmp_path / "lh")
     monkeypatch.delenv("AMD_LAKEHOUSE")
     assert configured.build_resources()["lakehouse"].root == "lakehouse"
+
+
+def test_source_change_sensor_targets_the_per_source_job():
+    sensor = defs.resolve_sensor_def("source_change")
+    assert sensor.job_name == PER_SOURCE_JOB

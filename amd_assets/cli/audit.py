@@ -31,7 +31,7 @@ def dbt_build(lakehouse_root: str, audit_db: Path, target_path: Path | None = No
         str(DBT_PROJECT),
     ]
     if target_path is not None:
-        command += ["--target-path", str(target_path)]
+        command += ["--target-path", str(target_path), "--log-path", str(target_path / "logs")]
     if quiet:
         command += ["--quiet"]
     return subprocess.run(command, cwd=DBT_PROJECT, env=env, check=False).returncode

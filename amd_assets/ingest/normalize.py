@@ -74,8 +74,8 @@ def resolve_label(spec: LabelSpec, record: dict[str, Any], allowed: tuple[str, .
     return label
 
 
-def normalize_record(spec: SourceSpec, record: dict[str, Any]) -> dict[str, Any]:
-    """Canonical columns (without lineage) for one source row."""
+def normalize_record(spec: SourceSpec, record: dict[str, Any], mapped: frozenset[str] | None = None) -> dict[str, Any]:
+    """Canonical columns (without lineage) for one source row; pass `mapped_paths(spec)` when calling in a loop."""
     fields = spec.fields
     prompt = resolve_value(fields.prompt, record, "prompt", required=True)
     reference = resolve_value(fields.reference_answer, record, "reference_answer") if fields.reference_answer else None
@@ -97,7 +97,7 @@ def normalize_record(spec: SourceSpec, record: dict[str, Any]) -> dict[str, Any]
         "trace_answer": answer,
         "trace_origin": "existing" if answer is not None else None,
         "trace_model": fields.trace.model if answer is not None and fields.trace else None,
-        "metadata": _unmapped(spec, record),
+        "metadata": _unmapped(mapped if mapped is not None else mapped_paths(spec), record),
     }
 
 
@@ -113,12 +113,13 @@ def _trace(spec: SourceSpec, record: dict[str, Any]) -> tuple[str | None, str | 
     return (think, answer) if answer is not None else (None, None)
 
 
-def _unmapped(spec: SourceSpec, record: dict[str, Any]) -> str:
-    used = {top_level_key(path, record) for path in _mapped_paths(spec)}
+def _unmapped(mapped: frozenset[str], record: dict[str, Any]) -> str:
+    """The row's fields that no mapping uses, as sorted JSON: nothing of the source row is lost."""
+    used = {top_level_key(path, record) for path in mapped}
     rest = {key: value for key, value in record.items() if key not in used}
     return orjson.dumps(rest, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _mapped_paths(spec: SourceSpec) -> set[str]:
+def mapped_paths(spec: SourceSpec) -> frozenset[str]:
     labels = (spec.category, spec.subcategory, spec.difficulty)
-    return spec.fields.paths() | {label.field for label in labels if label is not None and label.field}
+    return frozenset(spec.fields.paths() | {label.field for label in labels if label is not None and label.field})
