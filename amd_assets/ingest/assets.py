@@ -8,21 +8,15 @@ from amd_assets.contracts.tables import NORMALIZED_PROBLEMS, RAW_PROBLEMS
 from amd_assets.ingest.normalize_stage import NormalizeStage
 from amd_assets.ingest.quarantine import QuarantineSink
 from amd_assets.ingest.raw import RawIngest
-from amd_assets.metadata import column_schema, stage_metadata
-from amd_assets.partitions import source_partitions
+from amd_assets.metadata import stage_metadata
 from amd_assets.registry.resource import SourceRegistryResource
+from amd_assets.stages import per_source_asset, write_source_partition
 from resources.lakehouse import LakehouseResource
 
 INGEST_GROUP = "ingest"
 
 
-@asset(
-    partitions_def=source_partitions,
-    group_name=INGEST_GROUP,
-    kinds={"python", "deltalake"},
-    description=RAW_PROBLEMS.description,
-    metadata={"dagster/column_schema": column_schema(RAW_PROBLEMS), "partition_column": "source"},
-)
+@asset(**per_source_asset(RAW_PROBLEMS, INGEST_GROUP))
 def raw_problems(
     context: AssetExecutionContext, lakehouse: LakehouseResource, source_registry: SourceRegistryResource
 ) -> MaterializeResult:
@@ -30,10 +24,7 @@ def raw_problems(
     started = time.monotonic()
     quarantine = QuarantineSink(source, stage="raw")
     ingest = RawIngest(source_registry.load(), source, quarantine)
-    version = lakehouse.replace_partition(
-        RAW_PROBLEMS.name, ingest.batches(), RAW_PROBLEMS.schema, {"source": source}, RAW_PROBLEMS.partition_by
-    )
-    quarantine.write(lakehouse)
+    version = write_source_partition(lakehouse, RAW_PROBLEMS, source, ingest.batches(), quarantine)
     seconds = time.monotonic() - started
     context.log.info(
         f"{source}: {ingest.stats.rows} rows read from {ingest.stats.files} file(s), {ingest.rows_out} kept, "
@@ -59,14 +50,7 @@ def raw_problems(
     )
 
 
-@asset(
-    partitions_def=source_partitions,
-    group_name=INGEST_GROUP,
-    deps=[raw_problems],
-    kinds={"python", "deltalake"},
-    description=NORMALIZED_PROBLEMS.description,
-    metadata={"dagster/column_schema": column_schema(NORMALIZED_PROBLEMS), "partition_column": "source"},
-)
+@asset(**per_source_asset(NORMALIZED_PROBLEMS, INGEST_GROUP, deps=[raw_problems]))
 def normalized_problems(
     context: AssetExecutionContext, lakehouse: LakehouseResource, source_registry: SourceRegistryResource
 ) -> MaterializeResult:
@@ -74,14 +58,7 @@ def normalized_problems(
     started = time.monotonic()
     quarantine = QuarantineSink(source, stage="normalize")
     stage = NormalizeStage(lakehouse, source_registry.load().get(source), quarantine)
-    version = lakehouse.replace_partition(
-        NORMALIZED_PROBLEMS.name,
-        stage.batches(),
-        NORMALIZED_PROBLEMS.schema,
-        {"source": source},
-        NORMALIZED_PROBLEMS.partition_by,
-    )
-    quarantine.write(lakehouse)
+    version = write_source_partition(lakehouse, NORMALIZED_PROBLEMS, source, stage.batches(), quarantine)
     seconds = time.monotonic() - started
     context.log.info(f"{source}: {stage.rows_in} raw rows, {stage.rows_out} normalized, {quarantine.total} quarantined")
     return MaterializeResult(
