@@ -1,23 +1,34 @@
 """The Dagster code location: assembles assets, checks, jobs, resources and sensors; defines nothing itself."""
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from dagster import Definitions
 
-from amd_assets.ingest import ingest_assets, ingest_checks
-from amd_assets.resources import build_resources
-from sensors import build_source_change_sensor
-
-PER_SOURCE_JOB = "per_source_pipeline"
-
-per_source_pipeline = define_asset_job(
-    PER_SOURCE_JOB,
-    selection=AssetSelection.assets(*ingest_assets),
-    description="Every per-source stage for one source partition (backfill several from the UI).",
+from amd_assets.curation.assets import (
+    curated_problems,
+    decontaminated_problems,
+    dedup_decisions,
+    filtered_problems,
+    problem_signatures,
 )
+from amd_assets.curation.checks import curation_checks
+from amd_assets.ingest import ingest_assets, ingest_checks
+from amd_assets.jobs import PIPELINE_JOBS, PREPARE_SOURCES
+from amd_assets.resources import build_resources
+from sensors import build_benchmark_change_sensor, build_source_change_sensor
+
+ALL_ASSETS = [
+    *ingest_assets,
+    filtered_problems,
+    decontaminated_problems,
+    problem_signatures,
+    dedup_decisions,
+    curated_problems,
+]
+ALL_CHECKS = [*ingest_checks, *curation_checks]
 
 defs = Definitions(
-    assets=[*ingest_assets],
-    asset_checks=[*ingest_checks],
-    jobs=[per_source_pipeline],
-    sensors=[build_source_change_sensor(PER_SOURCE_JOB)],
+    assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
+    jobs=PIPELINE_JOBS,
     resources=build_resources(),
+    sensors=[build_source_change_sensor(PREPARE_SOURCES), build_benchmark_change_sensor(PREPARE_SOURCES)],
 )

@@ -10,6 +10,7 @@ import pyarrow.dataset as ds
 from dagster import MetadataValue, TableColumn, TableColumnConstraints, TableSchema
 
 from amd_assets.contracts.tables import TableContract
+from amd_assets.sinks import PartitionSink
 from resources.lakehouse import LakehouseResource
 
 PREVIEW_ROWS = 5
@@ -59,18 +60,19 @@ def stage_metadata(
     source: str,
     rows: int,
     version: int,
-    quarantined: Mapping[str, int],
+    side: PartitionSink,
     preview_columns: list[str],
-    quarantine_preview: str,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Rows out, rows set aside (quarantined or rejected) in total and per reason, previews of both."""
+    verb = "quarantined" if side.contract.name == "quarantine" else "rejected"
     return {
         "dagster/row_count": rows,
-        "quarantined": sum(quarantined.values()),
-        "quarantined_by_error": MetadataValue.json(dict(sorted(quarantined.items()))),
+        verb: side.total,
+        f"{verb}_by_reason": MetadataValue.json(dict(sorted(side.counts.items()))),
         "delta_version": version,
         "dagster/uri": MetadataValue.path(lakehouse.table_uri(contract.name)),
         "preview": MetadataValue.md(partition_preview(lakehouse, contract, source, preview_columns)),
-        "quarantine_preview": MetadataValue.md(quarantine_preview),
+        f"{verb}_preview": MetadataValue.md(side.markdown()),
         **(extra or {}),
     }

@@ -6,7 +6,9 @@ import os
 
 from dagster import EnvVar
 
-from amd_assets.registry.resource import SourceRegistryResource
+from amd_assets.curation.labeler import LabelerResource
+from amd_assets.curation.settings import DedupSettings
+from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import LakehouseDuckDB
 
@@ -16,10 +18,19 @@ def _env(name: str, default: str) -> str:
     return EnvVar(name) if os.environ.get(name) else default  # type: ignore[return-value]
 
 
+def _optional_env(name: str) -> str | None:
+    return EnvVar(name) if os.environ.get(name) else None  # type: ignore[return-value]
+
+
 def build_resources() -> dict[str, object]:
     lakehouse = LakehouseResource(root=_env("AMD_LAKEHOUSE", "lakehouse"))
     return {
         "lakehouse": lakehouse,
         "duckdb": LakehouseDuckDB(lakehouse=lakehouse),
         "source_registry": SourceRegistryResource(path=_env("AMD_SOURCES", "sources.yaml")),
+        "benchmark_registry": BenchmarkRegistryResource(path=_env("AMD_BENCHMARKS", "benchmarks.yaml")),
+        "dedup_settings": DedupSettings(),
+        "labeler": LabelerResource(
+            base_url=_optional_env("AMD_LABELER_BASE_URL"), model=_optional_env("AMD_LABELER_MODEL")
+        ),
     }

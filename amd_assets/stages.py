@@ -6,9 +6,9 @@ from typing import Any
 import pyarrow as pa
 
 from amd_assets.contracts.tables import TableContract
-from amd_assets.ingest.quarantine import QuarantineSink
 from amd_assets.metadata import column_schema
 from amd_assets.partitions import source_partitions
+from amd_assets.sinks import PartitionSink
 from resources.lakehouse import LakehouseResource
 
 
@@ -30,11 +30,11 @@ def write_source_partition(
     contract: TableContract,
     source: str,
     batches: Iterable[pa.RecordBatch],
-    quarantine: QuarantineSink,
+    side: PartitionSink,
 ) -> int:
-    """Replace the source's partition, then its quarantine rows for the stage; returns the table's version."""
+    """Replace the source's partition, then the stage's side-table rows for it; returns the table's version."""
     version = lakehouse.replace_partition(
         contract.name, batches, contract.schema, {"source": source}, contract.partition_by
     )
-    quarantine.write(lakehouse)
+    side.write(lakehouse)
     return version

@@ -105,6 +105,12 @@ class LakehouseResource(ConfigurableResource):
         )
         return self.version(table)
 
+    def replace_table(self, table: str, batches: BatchStream, schema: pa.Schema, partition_by: list[str]) -> int:
+        """Replace the whole table in one commit (global stages such as dedup)."""
+        stream = ProducedStream(batches, schema)
+        self._write(table, stream, mode="overwrite", partition_by=partition_by, predicate=None)
+        return self.version(table)
+
     def append(self, table: str, batches: BatchStream, schema: pa.Schema, partition_by: list[str]) -> int:
         stream = ProducedStream(batches, schema)
         self._write(table, stream, mode="append", partition_by=partition_by, predicate=None)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import Pipeline
 
 from amd_assets.cli.audit import dbt_build
 from amd_assets.cli.main import main
@@ -17,9 +18,8 @@ AMD = str(Path(sys.executable).parent / "amd")
 
 
 @pytest.fixture
-def ingested(materialize_source, lakehouse):
-    for source in ("malformed", "gsm8k"):
-        assert materialize_source(source).success
+def ingested(lakehouse):
+    Pipeline(lakehouse).all(["malformed", "gsm8k"])
     return lakehouse
 
 
@@ -59,7 +59,9 @@ def test_dbt_audits_build_and_guard_the_ingest_invariant(ingested, tmp_path):
             "SELECT source, rows_read, raw_rows, normalized_rows, quarantined_raw, quarantined_normalize "
             "FROM ingest_funnel ORDER BY source"
         ).fetchall()
+        funnel = connection.execute("SELECT coalesce(sum(problems), 0) FROM curation_funnel").fetchone()
     assert rows == [("gsm8k", 300, 300, 300, 0, 0), ("malformed", 13, 8, 4, 5, 4)]
+    assert funnel == (ingested.count("rejections"),)
 
     # Losing the quarantine rows of a stage breaks "nothing vanishes": the dbt test must fail the build.
     ingested.replace_partition(

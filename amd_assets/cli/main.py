@@ -46,19 +46,21 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from amd_assets.cli.run import materialize_sources
-    from amd_assets.cli.summary import stage_counts
+    from amd_assets.cli.summary import rejection_funnel, stage_counts
 
     lakehouse = _lakehouse(args)
-    print("Materializing every source partition:")
+    print("Materializing every source (prepare each source, dedup across all, curate each source):")
     runs = materialize_sources()
     print("\nRows per source and stage:")
     print(stage_counts(lakehouse) or "(nothing written)")
+    print("Rejected rows per source, stage and reason (the funnel):")
+    print(rejection_funnel(lakehouse) or "(nothing rejected)")
     print(f"Lakehouse: {lakehouse.root_path()}\n")
     args.quiet = True
     audit_code = _audit(args)
     print('Query it:  uv run amd sql "SELECT source, count(*) FROM normalized_problems GROUP BY 1"')
     print("Browse it: make ui  (then http://127.0.0.1:3000)")
-    failed = [run.source for run in runs if not run.success]
+    failed = [f"{run.job}:{run.partition or 'all'}" for run in runs if not run.success]
     if failed:
         print(f"FAILED sources: {failed}", file=sys.stderr)
     return 1 if failed or audit_code else 0

@@ -1,7 +1,7 @@
-"""`amd materialize` / `amd demo`: run the per-source job for each partition on the Dagster instance.
+"""`amd materialize` / `amd demo`: run the pipeline's jobs in order on the Dagster instance.
 
-With DAGSTER_HOME set (the Makefile sets it) the runs land in the same instance `make ui` shows, so a demo's
-materializations, checks and metadata are visible in the UI afterwards.
+Per-source preparation for each source, the global dedup, then per-source curation. With DAGSTER_HOME set
+(the Makefile sets it) the runs land in the instance `make ui` shows, with their checks and metadata.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from dagster import DagsterInstance
 
-from amd_assets.definitions import PER_SOURCE_JOB, defs
+from amd_assets.definitions import defs
+from amd_assets.jobs import CURATE_SOURCES, DEDUPLICATE, PREPARE_SOURCES
 from amd_assets.partitions import source_partitions
 
 # The run's full event log stays in the instance (and the UI); the terminal gets warnings and errors only.
@@ -20,8 +21,9 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass
-class PartitionRun:
-    source: str
+class JobRun:
+    job: str
+    partition: str | None
     success: bool
     seconds: float
     failed_steps: list[str]
@@ -40,21 +42,33 @@ def instance() -> DagsterInstance:
     return DagsterInstance.get()
 
 
-def materialize_sources(sources: list[str] | None = None) -> list[PartitionRun]:
+def _run(dagster_instance: DagsterInstance, job_name: str, partition: str | None) -> JobRun:
+    started = time.monotonic()
+    result = defs.resolve_job_def(job_name).execute_in_process(
+        partition_key=partition, instance=dagster_instance, raise_on_error=False, run_config=QUIET
+    )
+    failed = [event.step_key or "" for event in result.all_events if event.is_step_failure]
+    run = JobRun(job_name, partition, result.success, time.monotonic() - started, failed)
+    status = "ok" if run.success else f"FAILED ({', '.join(failed) or 'see the run in the UI'})"
+    print(f"  {job_name:<16} {partition or '(all sources)':<16} {status}  {run.seconds:.1f}s", flush=True)
+    return run
+
+
+def materialize_sources(sources: list[str] | None = None) -> list[JobRun]:
+    """Prepare the sources, dedup across all of them, then curate the sources; stops at a failed phase."""
     known = source_partitions.get_partition_keys()
     unknown = sorted(set(sources or []) - set(known))
     if unknown:
         raise SystemExit(f"unknown source(s) {unknown}; sources.yaml has {known}")
-    job = defs.resolve_job_def(PER_SOURCE_JOB)
-    runs = []
+    chosen = sources or known
+    runs: list[JobRun] = []
     with instance() as dagster_instance:
-        for source in sources or known:
-            started = time.monotonic()
-            result = job.execute_in_process(
-                partition_key=source, instance=dagster_instance, raise_on_error=False, run_config=QUIET
-            )
-            failed = [event.step_key or "" for event in result.all_events if event.is_step_failure]
-            runs.append(PartitionRun(source, result.success, time.monotonic() - started, failed))
-            status = "ok" if result.success else f"FAILED ({', '.join(failed) or 'see the run in the UI'})"
-            print(f"  {source:<24} {status}  {runs[-1].seconds:.1f}s", flush=True)
+        runs += [_run(dagster_instance, PREPARE_SOURCES, source) for source in chosen]
+        if not all(run.success for run in runs):
+            return runs
+        runs.append(_run(dagster_instance, DEDUPLICATE, None))
+        if not runs[-1].success:
+            return runs
+        # Dedup may change which problems of any source survive, so every source is curated again.
+        runs += [_run(dagster_instance, CURATE_SOURCES, source) for source in known]
     return runs

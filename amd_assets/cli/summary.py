@@ -4,11 +4,42 @@ from __future__ import annotations
 
 import duckdb
 
-from amd_assets.contracts.tables import NORMALIZED_PROBLEMS, QUARANTINE, RAW_PROBLEMS
+from amd_assets.contracts.tables import (
+    CURATED_PROBLEMS,
+    DECONTAMINATED_PROBLEMS,
+    FILTERED_PROBLEMS,
+    NORMALIZED_PROBLEMS,
+    QUARANTINE,
+    RAW_PROBLEMS,
+    REJECTIONS,
+)
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import register_lakehouse_views
 
-STAGE_TABLES = [RAW_PROBLEMS.name, NORMALIZED_PROBLEMS.name]
+STAGE_TABLES = [
+    RAW_PROBLEMS.name,
+    NORMALIZED_PROBLEMS.name,
+    FILTERED_PROBLEMS.name,
+    DECONTAMINATED_PROBLEMS.name,
+    CURATED_PROBLEMS.name,
+]
+FUNNEL = f"""
+SELECT source, stage, reason, problems FROM (
+    SELECT source, stage, reason, count(*) AS problems,
+           list_position(['filter', 'decontaminate', 'dedup', 'curate'], stage) AS step
+    FROM {REJECTIONS.name}
+    GROUP BY source, stage, reason
+)
+ORDER BY source, step, problems DESC, reason
+"""
+
+
+def rejection_funnel(lakehouse: LakehouseResource) -> str | None:
+    """Rows dropped per source, stage and reason: the curation funnel as one query."""
+    connection = duckdb.connect(":memory:")
+    if not register_lakehouse_views(connection, lakehouse, [REJECTIONS.name]):
+        return None
+    return str(connection.sql(FUNNEL))
 
 
 def stage_counts(lakehouse: LakehouseResource) -> str | None:
@@ -24,5 +55,9 @@ def stage_counts(lakehouse: LakehouseResource) -> str | None:
     if QUARANTINE.name in present:
         counts += f" UNION ALL SELECT source, 'quarantine:' || stage, count(*) FROM {QUARANTINE.name} GROUP BY 1, 2"
     columns = [*stages, "quarantine:raw", "quarantine:normalize"]
-    pivot = ", ".join(f"coalesce(sum(n) FILTER (WHERE stage = '{c}'), 0)::BIGINT AS \"{c}\"" for c in columns)
+    # Short headers keep the table within a terminal's width.
+    headers = {name: name.removesuffix("_problems") for name in stages}
+    pivot = ", ".join(
+        f"coalesce(sum(n) FILTER (WHERE stage = '{c}'), 0)::BIGINT AS \"{headers.get(c, c)}\"" for c in columns
+    )
     return str(connection.sql(f"SELECT source, {pivot} FROM ({counts}) GROUP BY source ORDER BY source"))

@@ -1,6 +1,7 @@
 """Blocking asset checks: a failing contract stops everything downstream of the partition."""
 
 import warnings
+from dataclasses import dataclass
 
 import pandera.polars as pa
 import pyarrow.dataset as ds
@@ -14,8 +15,7 @@ from dagster import (
     asset_check,
 )
 
-from amd_assets.contracts.schemas import QuarantineRows
-from amd_assets.contracts.tables import QUARANTINE, RAW_PROBLEMS, TableContract
+from amd_assets.contracts.tables import TableContract
 from amd_assets.contracts.validate import ValidationReport, validate_partition
 from amd_assets.partitions import source_partitions
 from resources.lakehouse import LakehouseResource
@@ -37,50 +37,76 @@ def _result(reports: list[ValidationReport]) -> AssetCheckResult:
     )
 
 
+@dataclass(frozen=True)
+class SideRows:
+    """The side-table rows a stage writes next to its output (quarantine or rejections), checked with it."""
+
+    table: TableContract
+    model: type[pa.DataFrameModel]
+    stage: str
+
+
 def contract_check(
-    asset: AssetsDefinition, contract: TableContract, model: type[pa.DataFrameModel], stage: str
+    asset: AssetsDefinition,
+    contract: TableContract,
+    model: type[pa.DataFrameModel],
+    side: SideRows | None = None,
+    partitioned: bool = True,
 ) -> AssetChecksDefinition:
-    """pandera `model` over the asset's partition (with `problem_id` unique) and over its quarantine rows."""
+    """pandera `model` over the asset's partition (or whole table), `problem_id` unique, and its side rows."""
+    checked = f" and its {side.table.name} rows" if side else ""
 
     @asset_check(
         asset=asset,
         name="contract",
         blocking=True,
-        partitions_def=source_partitions,
-        description=f"pandera {model.__name__} on the partition, problem_id unique, quarantine rows well-formed.",
+        partitions_def=source_partitions if partitioned else None,
+        description=f"pandera {model.__name__} on the {'partition' if partitioned else 'table'}{checked}; "
+        "problem_id unique.",
     )
     def _contract(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-        in_source = ds.field("source") == context.partition_key
-        return _result(
-            [
-                validate_partition(lakehouse, contract.name, model, in_source, unique="problem_id"),
-                validate_partition(
-                    lakehouse, QUARANTINE.name, QuarantineRows, in_source & (ds.field("stage") == stage)
-                ),
-            ]
-        )
+        where = ds.field("source") == context.partition_key if partitioned else None
+        reports = [validate_partition(lakehouse, contract.name, model, where, unique="problem_id")]
+        if side is not None:
+            stage = ds.field("stage") == side.stage
+            reports.append(
+                validate_partition(lakehouse, side.table.name, side.model, stage if where is None else where & stage)
+            )
+        return _result(reports)
 
     return _contract
 
 
-def accounts_for_every_row_check(asset: AssetsDefinition, contract: TableContract, stage: str) -> AssetChecksDefinition:
-    """Every raw row of the partition ends either in `contract`'s table or in the quarantine: nothing vanishes."""
+def accounts_for_every_row_check(
+    asset: AssetsDefinition,
+    contract: TableContract,
+    upstream: TableContract,
+    side_table: TableContract,
+    stages: list[str],
+) -> AssetChecksDefinition:
+    """Every upstream row of the partition ends in `contract`'s table or in `side_table` under one of
+    `stages`: nothing vanishes between two stages."""
 
     @asset_check(
         asset=asset,
         name="accounts_for_every_row",
         blocking=True,
         partitions_def=source_partitions,
-        description="raw rows = rows kept + rows quarantined by this stage.",
+        description=f"{upstream.name} rows = {contract.name} rows + {side_table.name} rows of stage {stages}.",
     )
     def _accounts(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
         in_source = ds.field("source") == context.partition_key
-        raw = lakehouse.count(RAW_PROBLEMS.name, in_source)
+        before = lakehouse.count(upstream.name, in_source)
         kept = lakehouse.count(contract.name, in_source)
-        quarantined = lakehouse.count(QUARANTINE.name, in_source & (ds.field("stage") == stage))
+        dropped = lakehouse.count(side_table.name, in_source & ds.field("stage").isin(stages))
         return AssetCheckResult(
-            passed=raw == kept + quarantined,
-            metadata={"raw_rows": raw, "kept": kept, "quarantined": quarantined, "missing": raw - kept - quarantined},
+            passed=before == kept + dropped,
+            metadata={
+                "rows_before": before,
+                "kept": kept,
+                f"in_{side_table.name}": dropped,
+                "unaccounted": before - kept - dropped,
+            },
         )
 
     return _accounts

@@ -73,3 +73,54 @@ class QuarantineRows(Lineage):
 
     class Config:
         strict = True
+
+
+class CuratedProblems(NormalizedProblems):
+    difficulty: str = pa.Field(isin=[*DIFFICULTIES, "unlabeled"])
+    category_origin: str = pa.Field(isin=["source", "labeler"])
+    difficulty_origin: str = pa.Field(isin=["source", "labeler", "unlabeled"])
+    duplicates_merged: pl.Int32 = pa.Field(ge=0)
+
+    class Config:
+        strict = True
+
+
+class ProblemSignatures(Lineage):
+    problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    text_hash: str = pa.Field(str_matches=r"^[0-9a-f]{16}$")
+    minhash: pl.Binary
+    minhash_config: str
+    has_reference: bool
+    has_trace: bool
+
+    class Config:
+        strict = True
+
+
+class DedupDecisions(pa.DataFrameModel):
+    problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    source: str
+    kept_problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    kept_source: str
+    is_kept: bool
+    reason: str = pa.Field(nullable=True, isin=["exact_duplicate", "near_duplicate"])
+    similarity: float = pa.Field(nullable=True, ge=0, le=1)
+    cluster_size: pl.Int32 = pa.Field(ge=1)
+
+    class Config:
+        strict = True
+
+    @pa.dataframe_check
+    def kept_rows_point_at_themselves(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        same = pl.col("kept_problem_id") == pl.col("problem_id")
+        return data.lazyframe.select((pl.col("is_kept") == same) & (pl.col("is_kept") == pl.col("reason").is_null()))
+
+
+class RejectionRows(Lineage):
+    problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    stage: str = pa.Field(isin=["filter", "decontaminate", "dedup", "curate"])
+    reason: str = pa.Field(str_length={"min_value": 1})
+    detail: str = pa.Field(str_startswith="{")
+
+    class Config:
+        strict = True

@@ -81,4 +81,95 @@ QUARANTINE = TableContract(
     description="Malformed input rows with file, line, the error and the raw text (truncated); never dropped.",
 )
 
-TABLES = {contract.name: contract for contract in (RAW_PROBLEMS, NORMALIZED_PROBLEMS, QUARANTINE)}
+FILTERED_PROBLEMS = TableContract(
+    name="filtered_problems",
+    schema=NORMALIZED_PROBLEMS.schema,
+    partition_by=["source"],
+    description="Normalized problems that pass the quality rules (URLs, figures, tables, odd characters, length).",
+)
+
+DECONTAMINATED_PROBLEMS = TableContract(
+    name="decontaminated_problems",
+    schema=NORMALIZED_PROBLEMS.schema,
+    partition_by=["source"],
+    description="Filtered problems sharing no word n-gram with any registered benchmark item.",
+)
+
+CURATED_PROBLEMS = TableContract(
+    name="curated_problems",
+    schema=pa.schema(
+        [
+            *NORMALIZED_PROBLEMS.schema,
+            pa.field("category_origin", pa.string(), nullable=False),
+            pa.field("difficulty_origin", pa.string(), nullable=False),
+            pa.field("duplicates_merged", pa.int32(), nullable=False),
+        ]
+    ),
+    partition_by=["source"],
+    description="Dedup survivors with category and difficulty labels (difficulty 'unlabeled' when unknown).",
+)
+
+PROBLEM_SIGNATURES = TableContract(
+    name="problem_signatures",
+    schema=pa.schema(
+        [
+            pa.field("problem_id", pa.string(), nullable=False),
+            *LINEAGE_FIELDS,
+            pa.field("text_hash", pa.string(), nullable=False),
+            pa.field("minhash", pa.binary(), nullable=False),
+            pa.field("minhash_config", pa.string(), nullable=False),
+            pa.field("has_reference", pa.bool_(), nullable=False),
+            pa.field("has_trace", pa.bool_(), nullable=False),
+        ]
+    ),
+    partition_by=["source"],
+    description="Per-problem exact-text hash and MinHash signature, cached by text hash across re-runs.",
+)
+
+DEDUP_DECISIONS = TableContract(
+    name="dedup_decisions",
+    schema=pa.schema(
+        [
+            pa.field("problem_id", pa.string(), nullable=False),
+            pa.field("source", pa.string(), nullable=False),
+            pa.field("kept_problem_id", pa.string(), nullable=False),
+            pa.field("kept_source", pa.string(), nullable=False),
+            pa.field("is_kept", pa.bool_(), nullable=False),
+            pa.field("reason", pa.string()),
+            pa.field("similarity", pa.float64()),
+            pa.field("cluster_size", pa.int32(), nullable=False),
+        ]
+    ),
+    partition_by=["source"],
+    description="One row per problem across all sources: its duplicate cluster's kept problem and why.",
+)
+
+REJECTIONS = TableContract(
+    name="rejections",
+    schema=pa.schema(
+        [
+            pa.field("problem_id", pa.string(), nullable=False),
+            *LINEAGE_FIELDS,
+            pa.field("stage", pa.string(), nullable=False),
+            pa.field("reason", pa.string(), nullable=False),
+            pa.field("detail", pa.string(), nullable=False),
+        ]
+    ),
+    partition_by=["source", "stage"],
+    description="Every row a curation stage drops, with (stage, reason, detail): the funnel is one SQL query.",
+)
+
+TABLES = {
+    contract.name: contract
+    for contract in (
+        RAW_PROBLEMS,
+        NORMALIZED_PROBLEMS,
+        QUARANTINE,
+        FILTERED_PROBLEMS,
+        DECONTAMINATED_PROBLEMS,
+        PROBLEM_SIGNATURES,
+        DEDUP_DECISIONS,
+        CURATED_PROBLEMS,
+        REJECTIONS,
+    )
+}

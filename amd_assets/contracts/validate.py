@@ -38,7 +38,7 @@ def validate_partition(
     lakehouse: LakehouseResource,
     table: str,
     model: type[pa.DataFrameModel],
-    where: ds.Expression,
+    where: ds.Expression | None,
     unique: str | None = None,
 ) -> ValidationReport:
     report = ValidationReport(table)

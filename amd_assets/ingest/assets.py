@@ -6,10 +6,10 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from amd_assets.contracts.tables import NORMALIZED_PROBLEMS, RAW_PROBLEMS
 from amd_assets.ingest.normalize_stage import NormalizeStage
-from amd_assets.ingest.quarantine import QuarantineSink
 from amd_assets.ingest.raw import RawIngest
 from amd_assets.metadata import stage_metadata
 from amd_assets.registry.resource import SourceRegistryResource
+from amd_assets.sinks import QuarantineSink
 from amd_assets.stages import per_source_asset, write_source_partition
 from resources.lakehouse import LakehouseResource
 
@@ -37,9 +37,8 @@ def raw_problems(
             source,
             rows=ingest.rows_out,
             version=version,
-            quarantined=quarantine.counts,
+            side=quarantine,
             preview_columns=["problem_id", "source_file", "source_row", "row_key", "record"],
-            quarantine_preview=quarantine.markdown(),
             extra={
                 "rows_read": ingest.stats.rows,
                 "files_read": ingest.stats.files,
@@ -68,9 +67,8 @@ def normalized_problems(
             source,
             rows=stage.rows_out,
             version=version,
-            quarantined=quarantine.counts,
+            side=quarantine,
             preview_columns=["problem_id", "row_key", "category", "difficulty", "prompt", "reference_answer"],
-            quarantine_preview=quarantine.markdown(),
             extra={"rows_in": stage.rows_in, "rows_per_second": round(stage.rows_in / max(seconds, 1e-9), 1)},
         )
     )

@@ -12,8 +12,8 @@ import pyarrow.dataset as ds
 from amd_assets.contracts.tables import NORMALIZED_PROBLEMS, RAW_PROBLEMS
 from amd_assets.ingest.errors import RowError
 from amd_assets.ingest.normalize import mapped_paths, normalize_record
-from amd_assets.ingest.quarantine import QuarantineSink
 from amd_assets.registry.model import SourceSpec
+from amd_assets.sinks import QuarantineSink
 from resources.lakehouse import LakehouseResource
 
 LINEAGE = ["problem_id", "source", "source_file", "source_row", "row_key"]

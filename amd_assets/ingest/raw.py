@@ -13,12 +13,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from amd_assets.batches import BatchBuilder
 from amd_assets.contracts.tables import RAW_PROBLEMS
-from amd_assets.ingest.batches import BatchBuilder
-from amd_assets.ingest.paths import MISSING, get_path
-from amd_assets.ingest.quarantine import QuarantineSink
 from amd_assets.ingest.readers import ReadStats, read_source_file
+from amd_assets.records import MISSING, get_path
 from amd_assets.registry import SourceRegistry
+from amd_assets.sinks import QuarantineSink
 
 
 def problem_id(source: str, row_key: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from amd_assets.ingest.errors import RowError, missing, wrong_type
-from amd_assets.ingest.paths import MISSING, get_path
+from amd_assets.records import MISSING, get_path
 from amd_assets.registry.model import TestsSpec
 
 

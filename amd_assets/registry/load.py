@@ -89,6 +89,9 @@ def load_registry(path: Path | str | None = None) -> SourceRegistry:
     entries = (document or {}).get("sources") if isinstance(document, dict) else None
     if not isinstance(entries, dict) or not entries:
         raise RegistryError(f"{registry_path}: expected a non-empty mapping 'sources: {{name: {{...}}}}'")
+    defaults = document.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise RegistryError(f"{registry_path}: 'defaults' must be a mapping of settings shared by every source")
     sources: dict[str, SourceSpec] = {}
     problems: list[str] = []
     for name, entry in entries.items():
@@ -96,12 +99,21 @@ def load_registry(path: Path | str | None = None) -> SourceRegistry:
             problems.append(f"source {name!r}: expected a mapping of settings, got {type(entry).__name__}")
             continue
         try:
-            sources[str(name)] = SourceSpec.model_validate({"name": str(name), **entry})
+            sources[str(name)] = SourceSpec.model_validate({"name": str(name), **with_defaults(defaults, entry)})
         except ValidationError as error:
             problems.extend(_describe(str(name), error))
     if problems:
         raise RegistryError(f"{registry_path}: invalid source registry:\n  " + "\n  ".join(problems))
     return SourceRegistry(path=registry_path.resolve(), sources=sources)
+
+
+def with_defaults(defaults: dict[str, object], entry: dict[str, object]) -> dict[str, object]:
+    """The entry over the shared defaults; mappings (e.g. `filters`) merge one level deep."""
+    merged = dict(defaults)
+    for key, value in entry.items():
+        base = merged.get(key)
+        merged[key] = {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
+    return merged
 
 
 def _describe(name: str, error: ValidationError) -> list[str]:

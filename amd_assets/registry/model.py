@@ -118,6 +118,28 @@ class FieldMapping(Strict):
         return found
 
 
+class FilterSpec(Strict):
+    """Quality rules of `filtered_problems`; each can be switched off or re-tuned per source."""
+
+    urls: bool = Field(default=True, description="Drop prompts that contain a URL.")
+    image_references: bool = Field(default=True, description="Drop prompts that point at an image or figure.")
+    tables: bool = Field(default=True, description="Drop prompts that contain a Markdown/HTML/LaTeX table.")
+    max_unusual_char_ratio: float = Field(
+        default=0.01, ge=0, le=1, description="Largest share of control, private-use or replacement characters."
+    )
+    incomplete: bool = Field(default=True, description="Drop prompts with an unclosed code fence or math span.")
+    min_chars: int = Field(default=10, ge=0)
+    max_chars: int = Field(default=20_000, ge=1)
+
+
+class DownsampleRule(Strict):
+    """Keep only `keep` of the problems matching the category and/or difficulty (a seeded, stable choice)."""
+
+    category: str | None = None
+    difficulty: str | None = None
+    keep: float = Field(ge=0, le=1)
+
+
 class SourceSpec(Strict):
     name: str
     path: str = Field(description="File path or glob, relative to the registry file.")
@@ -130,6 +152,9 @@ class SourceSpec(Strict):
     subcategory: LabelSpec | None = None
     difficulty: LabelSpec | None = None
     fields: FieldMapping
+    filters: FilterSpec = Field(default_factory=FilterSpec)
+    downsample: list[DownsampleRule] = Field(default_factory=list)
+    downsample_seed: int = 0
 
     @field_validator("name")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from amd_assets.registry.benchmarks import BenchmarkRegistry, default_benchmarks_path, load_benchmarks
 from amd_assets.registry.load import SourceRegistry, default_registry_path, load_registry
 
 
@@ -13,3 +14,10 @@ class SourceRegistryResource(ConfigurableResource):
 
     def load(self) -> SourceRegistry:
         return load_registry(self.path)
+
+
+class BenchmarkRegistryResource(ConfigurableResource):
+    path: str = Field(default_factory=lambda: str(default_benchmarks_path()), description="The benchmarks.yaml file.")
+
+    def load(self) -> BenchmarkRegistry:
+        return load_benchmarks(self.path)

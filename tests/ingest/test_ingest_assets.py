@@ -52,7 +52,7 @@ def test_malformed_source_yields_exact_quarantine_rows_and_all_valid_rows(materi
     assert raw_meta["quarantined"].value == 5
     assert raw_meta["blank_lines"].value == 1
     assert raw_meta["rows_read"].value == 13
-    assert "duplicate_key" in raw_meta["quarantine_preview"].value
+    assert "duplicate_key" in raw_meta["quarantined_preview"].value
     checks = {(c.asset_key.path[-1], c.check_name): c.passed for c in result.get_asset_check_evaluations()}
     assert checks == {
         ("raw_problems", "contract"): True,

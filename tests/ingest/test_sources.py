@@ -15,9 +15,9 @@ import zstandard
 
 from amd_assets.contracts.tables import NORMALIZED_PROBLEMS, RAW_PROBLEMS
 from amd_assets.ingest.normalize_stage import NormalizeStage
-from amd_assets.ingest.quarantine import QuarantineSink
 from amd_assets.ingest.raw import RawIngest, problem_id
 from amd_assets.registry import SourceFileError, load_registry
+from amd_assets.sinks import QuarantineSink
 
 RECORDS = [{"id": f"r{i}", "question": f"What is {i} + {i}?", "answer": str(2 * i), "note": "é ✓"} for i in range(25)]
 MAPPING = "    licence: MIT\n    category: math\n    fields: {id: id, prompt: question, reference_answer: answer}\n"

@@ -1,0 +1,1 @@
+"""Curation: quality filters, benchmark decontamination, cross-source dedup, labels and downsampling."""

@@ -1,0 +1,159 @@
+"""Global dedup over every source's signatures: exact duplicates by text hash, then MinHash-LSH near-duplicates.
+
+Each cluster keeps one problem, chosen by source priority, then having a reference answer or tests, then
+having an existing trace, then the smallest problem_id; every other member is rejected pointing at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from amd_assets.contracts.tables import DEDUP_DECISIONS, PROBLEM_SIGNATURES, REJECTIONS
+from amd_assets.curation.lsh import near_duplicate_clusters
+from amd_assets.curation.settings import DedupSettings
+from resources.lakehouse import LakehouseResource
+
+
+class StaleSignaturesError(RuntimeError):
+    """Some sources' signatures were computed with other dedup settings."""
+
+
+@dataclass
+class DedupResult:
+    decisions: pa.Table
+    rejections: pa.Table
+    problems: int
+    clusters: int
+
+
+def signature_matrix(column: pa.ChunkedArray, num_perm: int) -> np.ndarray:
+    """Zero-copy view of equal-length binary signatures as an (n, num_perm) matrix."""
+    array = column.combine_chunks()
+    if len(array) == 0:
+        return np.zeros((0, num_perm), dtype=np.uint32)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset : array.offset + len(array) + 1]
+    width = int(offsets[1] - offsets[0])
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if len(data) != width * len(array):
+        raise ValueError("signatures of different lengths: recompute problem_signatures")
+    itemsize = width // num_perm
+    return data.view(np.dtype(f"<u{itemsize}")).reshape(len(array), num_perm)
+
+
+def _union(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        while parent[x] != x:
+            x = parent[x]
+        while parent[y] != y:
+            y = parent[y]
+        if x != y:
+            parent[max(x, y)] = min(x, y)
+
+
+def _roots(parent: np.ndarray) -> np.ndarray:
+    # Pointer jumping until every row points at its root.
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            return parent
+        parent = grand
+
+
+def deduplicate(lakehouse: LakehouseResource, settings: DedupSettings, priorities: dict[str, int]) -> DedupResult:
+    columns = [
+        "problem_id",
+        "source",
+        "source_file",
+        "source_row",
+        "text_hash",
+        "minhash",
+        "minhash_config",
+        "has_reference",
+        "has_trace",
+    ]
+    table = lakehouse.read(PROBLEM_SIGNATURES.name, columns=columns)
+    other_settings = pc.not_equal(table.column("minhash_config"), settings.cache_key())
+    stale = sorted(set(table.column("source").filter(other_settings).to_pylist()))
+    if stale:
+        raise StaleSignaturesError(
+            f"problem_signatures of {stale} were computed with other settings than {settings.cache_key()!r}: "
+            "re-materialize those partitions first"
+        )
+    n = table.num_rows
+    hashes = table.column("text_hash").to_numpy(zero_copy_only=False)
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    parent = first[inverse].astype(np.int64)  # every exact duplicate points at the first row with its text
+    unique_rows = np.sort(first)
+    matrix = signature_matrix(table.column("minhash"), settings.num_perm)
+    labels, _pairs = near_duplicate_clusters(matrix[unique_rows], settings.threshold)
+    _union(parent, unique_rows, unique_rows[labels])
+    cluster = _roots(parent)
+
+    sources = table.column("source").to_numpy(zero_copy_only=False)
+    priority = np.array([priorities.get(source, 0) for source in sources], dtype=np.int64)
+    ids = table.column("problem_id").to_numpy(zero_copy_only=False)
+    has_reference = table.column("has_reference").to_numpy(zero_copy_only=False).astype(np.int8)
+    has_trace = table.column("has_trace").to_numpy(zero_copy_only=False).astype(np.int8)
+    # Sort by cluster, then best representative first; the first row of each cluster is kept.
+    order = np.lexsort((ids, -has_trace, -has_reference, -priority, cluster))
+    starts = np.r_[True, cluster[order][1:] != cluster[order][:-1]]
+    kept_of_cluster = np.zeros(n, dtype=np.int64)
+    kept_rows = order[starts]
+    kept_of_cluster[cluster[kept_rows]] = kept_rows
+    kept = kept_of_cluster[cluster]
+    sizes = np.bincount(cluster, minlength=n)[cluster]
+
+    is_kept = kept == np.arange(n)
+    exact = hashes == hashes[kept]
+    similarity = np.where(exact, 1.0, (matrix == matrix[kept]).mean(axis=1)) if n else np.zeros(0)
+    reason = np.where(is_kept, None, np.where(exact, "exact_duplicate", "near_duplicate"))
+    decisions = pa.table(
+        {
+            "problem_id": ids,
+            "source": sources,
+            "kept_problem_id": ids[kept],
+            "kept_source": sources[kept],
+            "is_kept": is_kept,
+            "reason": pa.array(reason.tolist(), pa.string()),
+            "similarity": pa.array(similarity, pa.float64(), mask=is_kept),
+            "cluster_size": sizes.astype(np.int32),
+        },
+        schema=DEDUP_DECISIONS.schema,
+    )
+    return DedupResult(decisions, _rejections(table, decisions), n, int(starts.sum()))
+
+
+def _rejections(signatures: pa.Table, decisions: pa.Table) -> pa.Table:
+    """One `rejections` row per dropped duplicate, naming the problem it duplicates."""
+    dropped = pc.invert(decisions.column("is_kept"))
+    lost = decisions.filter(dropped)
+    lineage = signatures.filter(dropped)
+    details = [
+        orjson.dumps(
+            {"kept_problem_id": kept, "kept_source": kept_source, "similarity": round(similarity, 4)},
+            option=orjson.OPT_SORT_KEYS,
+        ).decode()
+        for kept, kept_source, similarity in zip(
+            lost.column("kept_problem_id").to_pylist(),
+            lost.column("kept_source").to_pylist(),
+            lost.column("similarity").to_pylist(),
+            strict=True,
+        )
+    ]
+    return pa.table(
+        {
+            "problem_id": lost.column("problem_id"),
+            "source": lost.column("source"),
+            "source_file": lineage.column("source_file"),
+            "source_row": lineage.column("source_row"),
+            "stage": ["dedup"] * lost.num_rows,
+            "reason": lost.column("reason"),
+            "detail": details,
+        },
+        schema=REJECTIONS.schema,
+    )

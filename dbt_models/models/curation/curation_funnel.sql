@@ -1,0 +1,13 @@
+-- Per source, stage and reason: how many problems curation dropped, and what share of the source that is.
+with read as (
+    select source, count(*) as normalized from {{ source('lakehouse', 'normalized_problems') }} group by 1
+)
+select
+    r.source,
+    r.stage,
+    r.reason,
+    count(*) as problems,
+    round(count(*) / any_value(read.normalized), 4) as share_of_source
+from {{ source('lakehouse', 'rejections') }} as r
+join read using (source)
+group by r.source, r.stage, r.reason
