@@ -11,6 +11,7 @@ from amd_assets.curation.settings import DedupSettings
 from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import LakehouseDuckDB
+from resources.sandbox import SandboxResource
 
 
 def _env(name: str, default: str) -> str:
@@ -30,6 +31,7 @@ def build_resources() -> dict[str, object]:
         "source_registry": SourceRegistryResource(path=_env("AMD_SOURCES", "sources.yaml")),
         "benchmark_registry": BenchmarkRegistryResource(path=_env("AMD_BENCHMARKS", "benchmarks.yaml")),
         "dedup_settings": DedupSettings(),
+        "sandbox": SandboxResource(),
         "labeler": LabelerResource(
             base_url=_optional_env("AMD_LABELER_BASE_URL"), model=_optional_env("AMD_LABELER_MODEL")
         ),

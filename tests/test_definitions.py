@@ -7,7 +7,8 @@ from pathlib import Path
 
 from dagster import AssetKey
 
-from amd_assets.definitions import PER_SOURCE_JOB, defs
+from amd_assets.definitions import defs
+from amd_assets.jobs import CURATE_SOURCES, DEDUPLICATE, PREPARE_SOURCES
 from amd_assets.partitions import source_partitions
 from amd_assets.registry import REPO_ROOT, load_registry
 
@@ -39,31 +40,46 @@ def test_layout_has_the_customer_facing_names():
         assert (REPO_ROOT / name).exists(), name
 
 
+CHAIN = [
+    ("raw_problems", "ingest"),
+    ("normalized_problems", "ingest"),
+    ("filtered_problems", "curation"),
+    ("decontaminated_problems", "curation"),
+    ("problem_signatures", "curation"),
+    ("dedup_decisions", "curation"),
+    ("curated_problems", "curation"),
+]
+
+
 def test_asset_graph_lineage_and_groups():
     graph = defs.resolve_asset_graph()
-    raw, normalized = AssetKey("raw_problems"), AssetKey("normalized_problems")
-    assert {raw, normalized} <= graph.get_all_asset_keys()
-    assert graph.get(normalized).parent_keys == {raw}
-    assert {graph.get(key).group_name for key in (raw, normalized)} == {"ingest"}
+    for (parent, _), (child, group) in zip(CHAIN, CHAIN[1:], strict=False):
+        assert AssetKey(parent) in graph.get(AssetKey(child)).parent_keys, child
+        assert graph.get(AssetKey(child)).group_name == group
+    assert graph.get(AssetKey("curated_problems")).parent_keys == {
+        AssetKey("decontaminated_problems"),
+        AssetKey("dedup_decisions"),
+    }
 
 
-def test_every_source_is_a_partition_and_every_stage_is_partitioned():
+def test_every_source_is_a_partition_and_only_dedup_is_global():
     names = load_registry().names
     assert source_partitions.get_partition_keys() == names
     graph = defs.resolve_asset_graph()
-    for key in (AssetKey("raw_problems"), AssetKey("normalized_problems")):
-        assert graph.get(key).partitions_def == source_partitions
-    assert defs.resolve_job_def(PER_SOURCE_JOB).partitions_def == source_partitions
+    for name, _ in CHAIN:
+        expected = None if name == "dedup_decisions" else source_partitions
+        assert graph.get(AssetKey(name)).partitions_def == expected, name
+    assert defs.resolve_job_def(PREPARE_SOURCES).partitions_def == source_partitions
+    assert defs.resolve_job_def(CURATE_SOURCES).partitions_def == source_partitions
+    assert defs.resolve_job_def(DEDUPLICATE).partitions_def is None
 
 
 def test_contracts_are_blocking_checks_on_each_stage():
     graph = defs.resolve_asset_graph()
     checks = {(key.asset_key.path[-1], key.name): graph.get_check_spec(key) for key in graph.asset_check_keys}
-    assert set(checks) >= {
-        ("raw_problems", "contract"),
-        ("normalized_problems", "contract"),
-        ("normalized_problems", "accounts_for_every_row"),
-    }
+    assert {(name, "contract") for name, _ in CHAIN} <= set(checks)
+    for name in ("normalized_problems", "filtered_problems", "decontaminated_problems", "curated_problems"):
+        assert (name, "accounts_for_every_row") in checks
     assert all(spec.blocking for spec in checks.values())
 
 
@@ -77,6 +93,6 @@ def test_resources_follow_the_environment(monkeypatch, tmp_path):
     assert configured.build_resources()["lakehouse"].root == "lakehouse"
 
 
-def test_source_change_sensor_targets_the_per_source_job():
-    sensor = defs.resolve_sensor_def("source_change")
-    assert sensor.job_name == PER_SOURCE_JOB
+def test_change_sensors_target_the_per_source_job():
+    for name in ("source_change", "benchmark_change"):
+        assert defs.resolve_sensor_def(name).job_name == PREPARE_SOURCES

@@ -1,0 +1,393 @@
+"""Hostile programs: each must end as one failed verdict with the right reason, and afterwards no process of
+it survives, nothing was written outside the sandbox, and the pool verifies a normal sample correctly.
+
+Every program runs only inside the sandbox. Network probes only ever aim at 127.0.0.1, at listeners this test
+opens itself on the host.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import secrets
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from resources.sandbox import CodeVerdict, SandboxResource, Verdict
+from tests.sandbox.helpers import TEST_LIMITS, assert_no_survivors, assert_pool_healthy, asserts, calls, stdio
+
+MARK = "amd-hostile-pwned"
+REPO = Path(__file__).resolve().parents[2]
+# Host places a hostile program might try to write to; none may contain MARK afterwards.
+HOST_DIRS = ["/tmp", "/var/tmp", "/", "/root", "/usr", "/etc", "/opt", str(REPO), str(REPO / "data"), os.getcwd()]
+
+
+@dataclass(frozen=True)
+class Hostile:
+    program: str
+    tests: dict[str, Any]
+    verdict: Verdict | tuple[Verdict, ...]
+    reason: str = ""  # substring of reason, stderr tail or got
+    check: Callable[[CodeVerdict], None] | None = field(default=None, compare=False)
+
+
+def _no_secret(secret: str, verdict: CodeVerdict) -> None:
+    """Nothing the program produced contains the secret (the expected value is the host's own text)."""
+    produced = [verdict.got or "", verdict.stderr_tail] + [test.detail.split(", got ")[-1] for test in verdict.tests]
+    assert all(secret not in text for text in produced), produced
+
+
+CASES: dict[str, Hostile] = {
+    "fork_bomb": Hostile(
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+        stdio(("", "x")),
+        Verdict.TIME_LIMIT,
+    ),
+    "thread_bomb": Hostile(
+        "import threading, time\nwhile True:\n    threading.Thread(target=time.sleep, args=(60,)).start()\n",
+        stdio(("", "x")),
+        (Verdict.RUNTIME_ERROR, Verdict.MEMORY_LIMIT),
+        "can't start new thread",
+    ),
+    "busy_loop": Hostile("while True:\n    pass\n", stdio(("", "x")), Verdict.TIME_LIMIT),
+    "sleep": Hostile("import time\ntime.sleep(3600)\n", stdio(("", "x")), Verdict.TIME_LIMIT, "wall-clock"),
+    "sigterm_ignoring": Hostile(
+        "import signal, time\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGXCPU):\n"
+        "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.01)\n",
+        stdio(("", "x")),
+        Verdict.TIME_LIMIT,
+    ),
+    "setsid_double_fork_daemon": Hostile(
+        # Case 0 leaves a daemon behind; case 1 (same sample) finds it dead: the harness killed it.
+        "import os, time\n"
+        "if input() == 'start':\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        "            open('/tmp/daemon.pid', 'w').write(str(os.getpid()))\n"
+        "            time.sleep(3600)\n"
+        "        os._exit(0)\n"
+        "    time.sleep(0.2)\n"
+        "    print('started')\n"
+        "else:\n"
+        "    pid = int(open('/tmp/daemon.pid').read())\n"
+        "    try:\n"
+        "        os.kill(pid, 0)\n"
+        "        print('alive')\n"
+        "    except ProcessLookupError:\n"
+        "        print('dead')\n",
+        stdio(("start", "started"), ("check", "alive")),
+        Verdict.WRONG_ANSWER,
+        "dead",
+    ),
+    "kill_minus_one": Hostile(
+        # kill(-1) reaches only processes of the same uid: its own children, never the harness or the host.
+        "import os, signal, time\nfor _ in range(3):\n    if os.fork() == 0:\n        time.sleep(60)\n"
+        "os.kill(-1, signal.SIGKILL)\ntime.sleep(0.1)\nprint('survived', os.waitpid(-1, 0)[1])\n",
+        stdio(("", "x")),
+        Verdict.WRONG_ANSWER,
+        "survived 9",
+    ),
+    "kill_parent_and_init": Hostile(
+        "import os, signal\nfor pid in (os.getppid(), 1):\n    os.kill(pid, signal.SIGKILL)\nprint('x')\n",
+        stdio(("", "x")),
+        Verdict.RUNTIME_ERROR,
+        "PermissionError",
+    ),
+    "memory_bomb": Hostile("x = bytearray(1 << 36)\nprint(len(x))\n", stdio(("", "x")), Verdict.MEMORY_LIMIT),
+    "memory_bomb_incremental": Hostile(
+        "chunks = []\nwhile True:\n    chunks.append(bytearray(1 << 24))\n", stdio(("", "x")), Verdict.MEMORY_LIMIT
+    ),
+    "deep_recursion": Hostile(
+        "def f(n):\n    return f(n + 1) + 1\nf(0)\n", stdio(("", "x")), Verdict.RUNTIME_ERROR, "RecursionError"
+    ),
+    "deep_recursion_unlimited": Hostile(
+        "import sys\nsys.setrecursionlimit(10**9)\ndef f(n):\n    return f(n + 1) + 1\nf(0)\n",
+        stdio(("", "x")),
+        (Verdict.MEMORY_LIMIT, Verdict.RUNTIME_ERROR, Verdict.TIME_LIMIT),
+    ),
+    "infinite_stdout": Hostile("while True:\n    print('y' * 1000)\n", stdio(("", "x")), Verdict.OUTPUT_LIMIT),
+    "huge_stderr": Hostile(
+        "import sys\nwhile True:\n    sys.stderr.write('e' * 10000)\n", stdio(("", "x")), Verdict.OUTPUT_LIMIT
+    ),
+    "status_pipe_flood": Hostile(
+        "import os\nwhile True:\n    os.write(3, b'OK ' * 10000)\n", asserts("assert True"), Verdict.OUTPUT_LIMIT
+    ),
+    "invalid_utf8_output": Hostile(
+        "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe42\\n')\n", stdio(("", "42")), Verdict.WRONG_ANSWER, "UTF-8"
+    ),
+    "fill_tmp": Hostile(
+        "i = 0\nwhile True:\n    with open(f'/tmp/fill{i}', 'wb') as f:\n"
+        "        f.write(b'x' * (1 << 20))\n    i += 1\n",
+        stdio(("", "x")),
+        Verdict.RUNTIME_ERROR,
+        "No space left on device",
+    ),
+    "write_outside_workdir": Hostile(
+        "import os\nwrote = []\n"
+        f"for d in {[*HOST_DIRS, '/opt/amd', '/dev', '/usr/lib', '/bin']!r}:\n"
+        f"    path = os.path.join(d, '{MARK}')\n"
+        "    try:\n        open(path, 'w').write('x')\n        wrote.append(path)\n    except OSError:\n        pass\n"
+        "print('wrote ' + ' '.join(wrote))\n",
+        stdio(("", "wrote")),
+        Verdict.WRONG_ANSWER,
+        # Only the sandbox's private /tmp took the write (the host check proves the host /tmp did not).
+        check=lambda verdict: _assert_equal(verdict.got, f"wrote /tmp/{MARK}"),
+    ),
+    "read_etc_shadow": Hostile(
+        "print(open('/etc/shadow').read())\n", stdio(("", "x")), Verdict.RUNTIME_ERROR, "FileNotFoundError"
+    ),
+    "read_proc_1_environ": Hostile(
+        "print(open('/proc/1/environ', 'rb').read())\n", stdio(("", "x")), Verdict.RUNTIME_ERROR, "FileNotFoundError"
+    ),
+    "list_network_interfaces": Hostile(
+        "import socket\nprint(' '.join(name for _, name in socket.if_nameindex()))\n",
+        stdio(("", "eth0")),
+        Verdict.WRONG_ANSWER,
+        "lo",
+        lambda verdict: _assert_equal(verdict.got, "lo"),
+    ),
+    "exit0_before_asserts": Hostile(
+        "import sys\nsys.exit(0)\ndef f():\n    return 1\n",
+        asserts("assert f() == 2"),
+        Verdict.RUNTIME_ERROR,
+        "before the test completed",
+    ),
+    "os_exit0_before_asserts": Hostile(
+        "import os\nos._exit(0)\n", asserts("assert False"), Verdict.RUNTIME_ERROR, "before the test completed"
+    ),
+    "exit0_inside_called_function": Hostile(
+        "def f(x):\n    raise SystemExit(0)\n",
+        calls("f", ([1], {}, 2)),
+        Verdict.RUNTIME_ERROR,
+        "before the test completed",
+    ),
+    "patched_eq_function_call": Hostile(
+        "class Anything:\n    def __eq__(self, other):\n        return True\n    __hash__ = None\n"
+        "def f(x):\n    return Anything()\n",
+        calls("f", ([1], {}, 2)),
+        Verdict.WRONG_ANSWER,
+        "not a plain JSON value",
+    ),
+    "patched_eq_assert": Hostile(
+        "class Anything:\n    def __eq__(self, other):\n        return True\n    def __ne__(self, other):\n"
+        "        return False\ndef f(x):\n    return Anything()\n",
+        asserts("assert f(1) == 2\nassert f(1) == [3]\nassert not (f(1) != 4)"),
+        Verdict.WRONG_ANSWER,
+        "assertion failed",
+    ),
+    "patched_eq_int_subclass": Hostile(
+        "class Int(int):\n    def __eq__(self, other):\n        return True\n    __hash__ = int.__hash__\n"
+        "def f(x):\n    return Int(0)\n",
+        asserts("assert f(1) == 2"),
+        Verdict.WRONG_ANSWER,
+        "assertion failed",
+    ),
+    "imitate_harness_protocol": Hostile(
+        "import os, sys\n"
+        'fake = \'{"ev":"case","i":0,"st":"exit","code":0,"t":0.1,"cpu":0.1,"out":"","err":"",'
+        '"res":"T0sgMA==","nonce":"0","survivors":0}\\n{"ev":"done","t":0.1}\\n{"ev":"end"}\\n\'\n'
+        "print(fake); sys.stderr.write(fake); sys.stdout.flush(); sys.stderr.flush()\n"
+        "os.write(3, b'OK ' + b'0' * 32)\n"
+        "os._exit(0)\n",
+        asserts("assert False"),
+        Verdict.RUNTIME_ERROR,
+        "before the test completed",
+    ),
+    "create_user_namespace": Hostile(
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "results = [libc.unshare(0x10000000), ctypes.get_errno(), libc.unshare(0x00020000), ctypes.get_errno()]\n"
+        "print(' '.join(map(str, results)))\n",
+        stdio(("", "0 0 0 0")),
+        Verdict.WRONG_ANSWER,
+        "-1 1 -1 1",  # EPERM: no user namespace, no mount namespace
+    ),
+    "become_root": Hostile(
+        "import os\nos.setuid(0)\nprint('root')\n", stdio(("", "root")), Verdict.RUNTIME_ERROR, "PermissionError"
+    ),
+    "ptrace_the_harness": Hostile(
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.ptrace(16, 1, 0, 0), ctypes.get_errno())\n",  # PTRACE_ATTACH to pid 1
+        stdio(("", "0 0")),
+        Verdict.WRONG_ANSWER,
+        "-1 1",
+    ),
+}
+
+
+def _assert_equal(got: object, want: object) -> None:
+    assert got == want, got
+
+
+def _verdicts(expected: Verdict | tuple[Verdict, ...]) -> tuple[Verdict, ...]:
+    return expected if isinstance(expected, tuple) else (expected,)
+
+
+def _text(verdict: CodeVerdict) -> str:
+    return f"{verdict.reason}\n{verdict.stderr_tail}\n{verdict.got}"
+
+
+def _host_marks() -> list[str]:
+    return [path for directory in HOST_DIRS for path in glob.glob(os.path.join(directory, MARK + "*"))]
+
+
+@pytest.fixture
+def aftermath(sandbox: SandboxResource) -> Iterator[None]:
+    """After each hostile program: no survivor, nothing written on the host, pool still correct."""
+    assert not _host_marks()
+    yield
+    assert_no_survivors(sandbox)
+    assert not _host_marks(), _host_marks()
+    assert_pool_healthy(sandbox)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_hostile_program(name: str, sandbox: SandboxResource, aftermath: None) -> None:
+    case = CASES[name]
+    verdict = sandbox.verify(case.program, case.tests)
+    assert verdict.verdict in _verdicts(case.verdict), verdict
+    assert case.reason in _text(verdict), verdict
+    if case.check:
+        case.check(verdict)
+
+
+def test_hostile_env_secrets(sandbox: SandboxResource, aftermath: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "amd-secret-" + secrets.token_hex(8)
+    monkeypatch.setenv("AMD_HOSTILE_SECRET", secret)
+    program = "import os\nprint(' '.join(f'{k}={v}' for k, v in sorted(os.environ.items())))\n"
+    verdict = sandbox.verify(program, stdio(("", secret)))
+    assert verdict.verdict is Verdict.WRONG_ANSWER
+    assert "AMD_HOSTILE_SECRET" not in (verdict.got or "") and "PATH=/usr/bin:/bin" in (verdict.got or "")
+    _no_secret(secret, verdict)
+
+
+def test_hostile_reads_lakehouse_and_plants_symlinks(sandbox: SandboxResource, aftermath: None, tmp_path: Path) -> None:
+    secret = "amd-secret-" + secrets.token_hex(8)
+    lakehouse = tmp_path / "lakehouse" / "normalized_problems"
+    lakehouse.mkdir(parents=True)
+    (lakehouse / "part-0.parquet").write_text(secret)
+    program = (
+        "import os\nroot = input()\n"
+        "os.symlink(os.path.join(root, 'part-0.parquet'), '/tmp/link-to-host')\n"
+        "os.symlink('/etc/shadow', '/tmp/link-to-shadow')\n"
+        "for path in ('/tmp/link-to-shadow', '/tmp/link-to-host', root, '/work/main/data'):\n"
+        "    try:\n        print(open(path).read())\n    except OSError as exc:\n        print(type(exc).__name__)\n"
+        "print(os.listdir(root))\n"
+    )
+    verdict = sandbox.verify(program, stdio((str(lakehouse), secret)))
+    assert verdict.verdict is Verdict.RUNTIME_ERROR and "FileNotFoundError" in verdict.stderr_tail, verdict
+    _no_secret(secret, verdict)
+    # The host side never follows anything the sandbox created: its /tmp is a tmpfs that vanished with it.
+    assert not os.path.lexists("/tmp/link-to-host") and not os.path.lexists("/tmp/link-to-shadow")
+
+
+def test_hostile_reads_the_expected_output(sandbox: SandboxResource, aftermath: None) -> None:
+    token = "EXPECTED-" + secrets.token_hex(16)
+    program = (
+        "import gc, os, re, sys\nfound = set()\npattern = re.compile(r'EXPECTED-[0-9a-f]{32}')\n"
+        "for obj in gc.get_objects():\n"
+        "    for text in ([obj] if isinstance(obj, str) else obj if isinstance(obj, (list, tuple)) else []):\n"
+        "        if isinstance(text, str):\n            found.update(pattern.findall(text))\n"
+        "for root in ('/tmp', '/opt', '/etc', '/dev/shm'):\n"
+        "    for dirpath, _, files in os.walk(root):\n"
+        "        for name in files:\n"
+        "            try:\n"
+        "                text = open(os.path.join(dirpath, name), errors='ignore').read(1 << 20)\n"
+        "                found.update(pattern.findall(text))\n"
+        "            except OSError:\n                pass\n"
+        "for fd in range(3, 64):\n"
+        "    try:\n        found.update(pattern.findall(os.read(fd, 1 << 16).decode('latin-1')))\n"
+        "    except OSError:\n        pass\n"
+        "print(' '.join(sorted(found)) or 'nothing')\n"
+    )
+    verdict = sandbox.verify(program, stdio(("", token)))
+    assert verdict.verdict is Verdict.WRONG_ANSWER and verdict.got == "nothing", verdict
+    _no_secret(token, verdict)
+
+
+def test_hostile_connects_to_host_listener(sandbox: SandboxResource, aftermath: None) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        program = "import socket\nsocket.create_connection(('127.0.0.1', int(input())), timeout=0.5)\nprint('in')\n"
+        verdict = sandbox.verify(program, stdio((str(port), "in")))
+        assert verdict.verdict is Verdict.RUNTIME_ERROR and "ConnectionRefusedError" in verdict.reason, verdict
+        listener.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nothing ever connected
+
+
+def test_hostile_binds_a_port(sandbox: SandboxResource, aftermath: None) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    program = (
+        "import socket\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        "s.bind(('0.0.0.0', int(input())))\ns.listen(8)\nwhile True:\n    s.accept()[0].sendall(b'pwned')\n"
+    )
+    result: dict[str, CodeVerdict] = {}
+    worker = threading.Thread(target=lambda: result.update(v=sandbox.verify(program, stdio((str(port), "x")))))
+    worker.start()
+    refused = 0
+    deadline = time.monotonic() + 0.8
+    while time.monotonic() < deadline:  # the sandbox is listening on "its" port meanwhile
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        except ConnectionRefusedError:
+            refused += 1
+        time.sleep(0.05)
+    worker.join()
+    assert refused > 0
+    assert result["v"].verdict is Verdict.TIME_LIMIT, result["v"]
+
+
+@pytest.mark.parametrize("mode", ["zygote", "launch"])
+def test_hostile_fork_and_memory_bomb(mode: str) -> None:
+    """4 processes x 300 MB: each within RLIMIT_AS (512 MB), together beyond the sample's 768 MB cgroup budget.
+
+    Own pool with a 10 s limit: before it OOM-kills, the memory cgroup reclaims for a while, which under CPU
+    contention can take longer than the suite's 1 s.
+    """
+    resource = SandboxResource(mode=mode, **{**TEST_LIMITS, "time_limit_s": 10.0})
+    try:
+        program = (
+            "import os, time\nfor _ in range(3):\n    if os.fork() == 0:\n        break\n"
+            "x = b'\\x01' * (300 << 20)\ntime.sleep(30)\n"  # filled in C: touches every page at once
+        )
+        verdict = resource.verify(program, stdio(("", "x")))
+        has_cgroups = bool(resource._get_pool().cgroups)
+        # Without a writable cgroup hierarchy only rlimits apply: the bomb is then stopped by the time limit.
+        assert verdict.verdict is (Verdict.MEMORY_LIMIT if has_cgroups else Verdict.TIME_LIMIT), verdict
+        assert_no_survivors(resource)
+        assert_pool_healthy(resource)
+    finally:
+        resource.close()
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed (C++ is optional)")
+def test_hostile_cpp_fork_bomb(sandbox: SandboxResource, aftermath: None) -> None:
+    source = "#include <unistd.h>\nint main(){ for(;;) fork(); }\n"
+    verdict = sandbox.verify(source, stdio(("", "x"), language="cpp"))
+    assert verdict.verdict is Verdict.TIME_LIMIT, verdict
+
+
+def test_hostile_batch_does_not_stop_the_pool(zygote_sandbox: SandboxResource) -> None:
+    """A stream mixing hostile and normal samples: every normal one still passes, every hostile one fails."""
+    quick = ["kill_minus_one", "memory_bomb", "infinite_stdout", "exit0_before_asserts", "patched_eq_assert"]
+    normal = ("print(sum(map(int, input().split())))", stdio(("1 2", "3")))
+    samples = []
+    for name in quick:
+        samples += [(CASES[name].program, CASES[name].tests), normal]
+    results = dict(zygote_sandbox.verify_many(samples))
+    for index, (program, _) in enumerate(samples):
+        assert results[index].passed is (program == normal[0]), (index, results[index])
+    assert_no_survivors(zygote_sandbox)
