@@ -10,6 +10,7 @@ from amd_assets.curation.assets import (
     problem_signatures,
 )
 from amd_assets.curation.checks import curation_checks
+from amd_assets.generation import generation_assets, generation_checks
 from amd_assets.ingest import ingest_assets, ingest_checks
 from amd_assets.jobs import PIPELINE_JOBS, PREPARE_SOURCES
 from amd_assets.resources import build_resources
@@ -22,8 +23,9 @@ ALL_ASSETS = [
     problem_signatures,
     dedup_decisions,
     curated_problems,
+    *generation_assets,
 ]
-ALL_CHECKS = [*ingest_checks, *curation_checks]
+ALL_CHECKS = [*ingest_checks, *curation_checks, *generation_checks]
 
 defs = Definitions(
     assets=ALL_ASSETS,

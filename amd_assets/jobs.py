@@ -1,11 +1,13 @@
-"""The pipeline as three jobs, because dedup is global: per-source preparation, the global dedup, then
-per-source curation. `amd materialize` runs them in that order; the UI can launch each or backfill partitions."""
+"""The pipeline as jobs, because dedup is global: per-source preparation, the global dedup, per-source curation,
+then per-source teacher generation. `amd materialize` runs them in that order; the UI can launch each or
+backfill partitions."""
 
 from dagster import AssetSelection, define_asset_job
 
 PREPARE_SOURCES = "prepare_sources"
 DEDUPLICATE = "deduplicate"
 CURATE_SOURCES = "curate_sources"
+GENERATE_RESPONSES = "generate_responses"
 
 prepare_sources = define_asset_job(
     PREPARE_SOURCES,
@@ -25,4 +27,11 @@ curate_sources = define_asset_job(
     description="One source: dedup survivors with labels and optional downsampling.",
 )
 
-PIPELINE_JOBS = [prepare_sources, deduplicate, curate_sources]
+generate_responses = define_asset_job(
+    GENERATE_RESPONSES,
+    selection=AssetSelection.assets("teacher_responses"),
+    description="One source: teacher responses for problems without an accepted one (costs GPU time; kept apart "
+    "so ingest backfills never spend it).",
+)
+
+PIPELINE_JOBS = [prepare_sources, deduplicate, curate_sources, generate_responses]

@@ -12,6 +12,7 @@ from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegist
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import LakehouseDuckDB
 from resources.sandbox import SandboxResource
+from resources.teacher import TeacherResource
 
 
 def _env(name: str, default: str) -> str:
@@ -23,6 +24,10 @@ def _optional_env(name: str) -> str | None:
     return EnvVar(name) if os.environ.get(name) else None  # type: ignore[return-value]
 
 
+def _env_int(name: str, default: int) -> int:
+    return EnvVar.int(name) if os.environ.get(name) else default  # type: ignore[return-value]
+
+
 def build_resources() -> dict[str, object]:
     lakehouse = LakehouseResource(root=_env("AMD_LAKEHOUSE", "lakehouse"))
     return {
@@ -32,6 +37,16 @@ def build_resources() -> dict[str, object]:
         "benchmark_registry": BenchmarkRegistryResource(path=_env("AMD_BENCHMARKS", "benchmarks.yaml")),
         "dedup_settings": DedupSettings(),
         "sandbox": SandboxResource(),
+        "teacher": TeacherResource(
+            backend=_env("AMD_TEACHER_BACKEND", "none"),
+            model=_env("AMD_TEACHER_MODEL", "deepseek-ai/DeepSeek-R1"),
+            base_urls=_env("AMD_TEACHER_BASE_URLS", ""),
+            client=_env("AMD_TEACHER_CLIENT", "native"),
+            api_key_env="AMD_TEACHER_API_KEY",
+            max_concurrency=_env_int("AMD_TEACHER_MAX_CONCURRENCY", 64),
+            max_tokens=_env_int("AMD_TEACHER_MAX_TOKENS", 32_768),
+            tensor_parallel_size=_env_int("AMD_TEACHER_TENSOR_PARALLEL_SIZE", 1),
+        ),
         "labeler": LabelerResource(
             base_url=_optional_env("AMD_LABELER_BASE_URL"), model=_optional_env("AMD_LABELER_MODEL")
         ),

@@ -88,9 +88,9 @@ def registry_file() -> Path:
 def ingest() -> None:
     from amd_assets.contracts.tables import NORMALIZED_PROBLEMS, RAW_PROBLEMS
     from amd_assets.ingest.normalize_stage import NormalizeStage
-    from amd_assets.ingest.quarantine import QuarantineSink
     from amd_assets.ingest.raw import RawIngest
     from amd_assets.registry import load_registry
+    from amd_assets.sinks import QuarantineSink
     from resources.lakehouse import LakehouseResource
 
     lakehouse_root = ROOT / "lakehouse"

@@ -10,8 +10,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
 from amd_assets.ingest import ingest_assets, ingest_checks
 from amd_assets.registry import REPO_ROOT, SourceRegistry, load_registry
-from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
-from amd_assets.resources import build_resources
+from amd_assets.registry.resource import SourceRegistryResource
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import LakehouseDuckDB
 
@@ -26,51 +25,6 @@ def lakehouse(tmp_path: Path) -> LakehouseResource:
 @pytest.fixture(scope="session")
 def repo_registry() -> SourceRegistry:
     return load_registry(REPO_ROOT / "sources.yaml")
-
-
-class Pipeline:
-    """Runs the real assets and checks with resources pointed at a tmp lakehouse (and optionally another
-    benchmark registry): prepare each source, dedup across all, curate each source — like `amd materialize`."""
-
-    def __init__(self, lakehouse: LakehouseResource, benchmarks: Path | None = None):
-        from amd_assets.definitions import ALL_ASSETS, ALL_CHECKS
-
-        self.lakehouse = lakehouse
-        self.instance = DagsterInstance.ephemeral()
-        self.assets = [*ALL_ASSETS, *ALL_CHECKS]
-        self.resources = {
-            **build_resources(),
-            "lakehouse": lakehouse,
-            "duckdb": LakehouseDuckDB(lakehouse=lakehouse),
-            "source_registry": SourceRegistryResource(path=str(REPO_ROOT / "sources.yaml")),
-            "benchmark_registry": BenchmarkRegistryResource(path=str(benchmarks or REPO_ROOT / "benchmarks.yaml")),
-        }
-
-    def run(self, selection: list[str], partition: str | None = None) -> ExecuteInProcessResult:
-        result = materialize(
-            self.assets, selection=selection, partition_key=partition, instance=self.instance, resources=self.resources
-        )
-        assert result.success
-        return result
-
-    def prepare(self, source: str) -> ExecuteInProcessResult:
-        return self.run(PREPARE, source)
-
-    def dedup(self) -> ExecuteInProcessResult:
-        return self.run(["dedup_decisions"])
-
-    def curate(self, source: str) -> ExecuteInProcessResult:
-        return self.run(["curated_problems"], source)
-
-    def all(self, sources: list[str]) -> None:
-        for source in sources:
-            self.prepare(source)
-        self.dedup()
-        for source in sources:
-            self.curate(source)
-
-
-PREPARE = ["raw_problems", "normalized_problems", "filtered_problems", "decontaminated_problems", "problem_signatures"]
 
 
 @pytest.fixture

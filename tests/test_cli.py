@@ -8,11 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Pipeline
 
 from amd_assets.cli.audit import dbt_build
 from amd_assets.cli.main import main
 from amd_assets.contracts.tables import QUARANTINE
+from tests.pipeline import Pipeline
 
 AMD = str(Path(sys.executable).parent / "amd")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 from pathlib import Path
 
 from dagster import AssetKey
@@ -53,7 +54,7 @@ CHAIN = [
 
 def test_asset_graph_lineage_and_groups():
     graph = defs.resolve_asset_graph()
-    for (parent, _), (child, group) in zip(CHAIN, CHAIN[1:], strict=False):
+    for (parent, _), (child, group) in itertools.pairwise(CHAIN):
         assert AssetKey(parent) in graph.get(AssetKey(child)).parent_keys, child
         assert graph.get(AssetKey(child)).group_name == group
     assert graph.get(AssetKey("curated_problems")).parent_keys == {

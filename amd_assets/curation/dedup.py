@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from amd_assets.contracts.tables import DEDUP_DECISIONS, PROBLEM_SIGNATURES, REJECTIONS
-from amd_assets.curation.lsh import near_duplicate_clusters
+from amd_assets.curation.lsh import connected_labels, near_duplicate_clusters
 from amd_assets.curation.settings import DedupSettings
 from resources.lakehouse import LakehouseResource
 
@@ -45,25 +45,6 @@ def signature_matrix(column: pa.ChunkedArray, num_perm: int) -> np.ndarray:
     return data.view(np.dtype(f"<u{itemsize}")).reshape(len(array), num_perm)
 
 
-def _union(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-    for x, y in zip(a.tolist(), b.tolist(), strict=True):
-        while parent[x] != x:
-            x = parent[x]
-        while parent[y] != y:
-            y = parent[y]
-        if x != y:
-            parent[max(x, y)] = min(x, y)
-
-
-def _roots(parent: np.ndarray) -> np.ndarray:
-    # Pointer jumping until every row points at its root.
-    while True:
-        grand = parent[parent]
-        if np.array_equal(grand, parent):
-            return parent
-        parent = grand
-
-
 def deduplicate(lakehouse: LakehouseResource, settings: DedupSettings, priorities: dict[str, int]) -> DedupResult:
     columns = [
         "problem_id",
@@ -87,12 +68,13 @@ def deduplicate(lakehouse: LakehouseResource, settings: DedupSettings, prioritie
     n = table.num_rows
     hashes = table.column("text_hash").to_numpy(zero_copy_only=False)
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    parent = first[inverse].astype(np.int64)  # every exact duplicate points at the first row with its text
+    exact_pairs = np.stack((np.arange(n), first[inverse]), axis=1)  # each row to the first row with its text
     unique_rows = np.sort(first)
     matrix = signature_matrix(table.column("minhash"), settings.num_perm)
-    labels, _pairs = near_duplicate_clusters(matrix[unique_rows], settings.threshold)
-    _union(parent, unique_rows, unique_rows[labels])
-    cluster = _roots(parent)
+    # LSH over one row per distinct text; its pairs are positions among unique_rows.
+    _, near = near_duplicate_clusters(matrix[unique_rows], settings.threshold)
+    near_pairs = np.stack((unique_rows[near["i"]], unique_rows[near["j"]]), axis=1)
+    cluster = connected_labels(n, np.concatenate((exact_pairs, near_pairs)).astype(np.int64))
 
     sources = table.column("source").to_numpy(zero_copy_only=False)
     priority = np.array([priorities.get(source, 0) for source in sources], dtype=np.int64)

@@ -3,6 +3,11 @@
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from amd_assets.curation.minhash import MinHasher
+
+# Bump when the text handed to the MinHasher changes (see text.symbols_as_words): cached signatures are redone.
+TEXT_VIEW_VERSION = 1
+
 
 class DedupSettings(ConfigurableResource):
     threshold: float = Field(default=0.8, gt=0, le=1, description="Estimated Jaccard at which two problems merge.")
@@ -11,6 +16,9 @@ class DedupSettings(ConfigurableResource):
     seed: int = 0
     backend: str = Field(default="rensa", description="'rensa' or 'datasketch' (see benchmarks/dedup.py).")
 
+    def hasher(self) -> MinHasher:
+        return MinHasher(self.num_perm, self.shingle_size, self.seed, self.backend)
+
     def cache_key(self) -> str:
-        """Signatures computed under another key are recomputed, never mixed."""
-        return f"{self.backend}:perm{self.num_perm}:w{self.shingle_size}:seed{self.seed}"
+        """Signatures computed under another key (settings, library or hashing version) are recomputed."""
+        return f"{self.hasher().cache_key}/view{TEXT_VIEW_VERSION}"

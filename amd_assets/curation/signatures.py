@@ -16,9 +16,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from amd_assets.contracts.tables import DECONTAMINATED_PROBLEMS, PROBLEM_SIGNATURES
-from amd_assets.curation.minhash import MinHasher
+from amd_assets.curation.minhash import normalize_text
 from amd_assets.curation.settings import DedupSettings
-from amd_assets.curation.text import dedup_tokens
+from amd_assets.curation.text import symbols_as_words
 from resources.lakehouse import LakehouseResource
 
 READS = [
@@ -33,9 +33,10 @@ READS = [
 ]
 
 
-def text_hash(prompt: str) -> str:
-    """Equal for prompts that differ only in case or spacing: the exact-duplicate key."""
-    return hashlib.blake2b(" ".join(dedup_tokens(prompt)).encode(), digest_size=8).hexdigest()
+def text_hash(dedup_view: str) -> str:
+    """Equal for prompts that differ only in case or spacing: the exact-duplicate key. It hashes the same
+    normalized words (symbols included) the MinHash shingles, so exact and near duplicates agree."""
+    return hashlib.blake2b(normalize_text(dedup_view).encode(), digest_size=8).hexdigest()
 
 
 @dataclass
@@ -56,19 +57,17 @@ class SignatureStage:
         return positions, previous.column("minhash").combine_chunks()
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        hasher = MinHasher(
-            self.settings.num_perm, self.settings.shingle_size, self.settings.seed, self.settings.backend
-        )
+        hasher = self.settings.hasher()
         positions, cached = self._cached()
         key = self.settings.cache_key()
         scan = self.lakehouse.scan(
             DECONTAMINATED_PROBLEMS.name, columns=READS, filter=ds.field("source") == self.source
         )
         for batch in scan:
-            prompts = batch.column("prompt").to_pylist()
-            hashes = [text_hash(prompt) for prompt in prompts]
+            views = [symbols_as_words(prompt) for prompt in batch.column("prompt").to_pylist()]
+            hashes = [text_hash(view) for view in views]
             missing = [i for i, value in enumerate(hashes) if value not in positions]
-            fresh = hasher.signatures([prompts[i] for i in missing]) if missing else None
+            fresh = hasher.signatures([views[i] for i in missing]) if missing else None
             fresh_at = {row: slot for slot, row in enumerate(missing)}
             minhashes = [
                 np.ascontiguousarray(fresh[fresh_at[i]]).tobytes()

@@ -19,10 +19,11 @@ def content_words(text: str) -> list[str]:
     return words(DRAWING.sub(" ", text))
 
 
-SYMBOL_OR_WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+SYMBOL = re.compile(r"[^\w\s]", re.UNICODE)
 
 
-def dedup_tokens(text: str) -> list[str]:
-    """Lower-cased words AND symbols: HumanEval/56 and /61 differ only in `<>` versus `()`, and dropping the
-    symbols would merge two different problems."""
-    return SYMBOL_OR_WORD.findall(text.lower())
+def symbols_as_words(text: str) -> str:
+    """Each symbol becomes a word of its own (`<` → ` sym3c `) for the word-shingling dedup engine, which drops
+    punctuation: HumanEval/56 and /61 differ only in `<>` versus `()`, and without the symbols two different
+    problems would look identical."""
+    return SYMBOL.sub(lambda match: f" sym{ord(match.group()):x} ", text)

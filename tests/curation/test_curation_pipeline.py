@@ -9,7 +9,6 @@ from pathlib import Path
 import orjson
 import pyarrow.dataset as ds
 import pytest
-from conftest import Pipeline
 from dagster import DagsterInstance, build_sensor_context
 
 from amd_assets.cli.main import main
@@ -19,6 +18,7 @@ from amd_assets.registry import REPO_ROOT
 from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
 from resources.lakehouse import LakehouseResource
 from sensors import build_benchmark_change_sensor
+from tests.pipeline import Pipeline
 
 SOURCES = ["math", "humaneval", "planted", "malformed"]
 

@@ -1,0 +1,31 @@
+"""Materialize one `teacher_responses` partition in this process; the crash test SIGKILLs it mid-way.
+
+usage: python crash_runner.py LAKEHOUSE_ROOT BASE_URL PARTITION CHECKPOINT_EVERY MAX_CONCURRENCY
+"""
+
+from __future__ import annotations
+
+import sys
+
+from dagster import materialize
+
+from amd_assets.generation import generation_assets
+from resources.lakehouse import LakehouseResource
+from resources.teacher import TeacherResource
+
+
+def main(root: str, url: str, partition: str, checkpoint_every: str, concurrency: str) -> None:
+    result = materialize(
+        generation_assets,
+        partition_key=partition,
+        resources={
+            "lakehouse": LakehouseResource(root=root),
+            "teacher": TeacherResource(backend="openai", base_urls=url, max_concurrency=int(concurrency)),
+        },
+        run_config={"ops": {"teacher_responses": {"config": {"checkpoint_every": int(checkpoint_every)}}}},
+    )
+    sys.exit(0 if result.success else 1)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:6])

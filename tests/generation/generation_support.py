@@ -1,0 +1,64 @@
+"""Helpers shared by the generation tests: a small curated partition and a teacher tuned for fast faults.
+
+A module of its own (not conftest) because several conftest.py files share that module name in one session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+from fake_openai_server import FakeOpenAIServer
+
+from amd_assets.contracts.tables import NORMALIZED_PROBLEMS
+from amd_assets.generation.selection import CURATED_TABLE
+from resources.lakehouse import LakehouseResource
+from resources.teacher import TeacherResource
+
+SOURCE = "gsm8k"  # any registered source: its partition key is all that matters here
+
+# Short timeouts and backoff keep the fault tests fast; behaviour is the same at production settings.
+FAST: dict[str, Any] = {
+    "request_timeout_s": 2.0,
+    "connect_timeout_s": 1.0,
+    "initial_backoff_s": 0.01,
+    "max_backoff_s": 0.05,
+    "max_attempts": 4,
+    "max_concurrency": 8,
+    "model": "deepseek-ai/DeepSeek-R1",
+}
+
+
+def problem(index: int, *, source: str = SOURCE, trace: bool = False, **fields: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "problem_id": f"{index:024x}",
+        "source": source,
+        "source_file": f"data/{source}.jsonl",
+        "source_row": index + 1,
+        "row_key": f"k{index}",
+        "category": "math",
+        "subcategory": None,
+        "difficulty": None,
+        "language": "en",
+        "prompt": f"problem number {index}: what is {index} + {index}?",
+        "reference_answer": str(2 * index),
+        "test_cases": None,
+        "num_test_cases": 0,
+        "trace_think": None,
+        "trace_answer": "an existing answer" if trace else None,
+        "trace_origin": "existing" if trace else None,
+        "trace_model": "human" if trace else None,
+        "metadata": "{}",
+    }
+    row.update(fields)
+    return row
+
+
+def write_curated(lakehouse: LakehouseResource, rows: list[dict[str, Any]], source: str = SOURCE) -> None:
+    """A `curated_problems` partition with the normalized columns (what the curation stage hands over)."""
+    batch = pa.RecordBatch.from_pylist(rows, schema=NORMALIZED_PROBLEMS.schema)
+    lakehouse.replace_partition(CURATED_TABLE, [batch], NORMALIZED_PROBLEMS.schema, {"source": source}, ["source"])
+
+
+def make_teacher(server: FakeOpenAIServer, **overrides: Any) -> TeacherResource:
+    return TeacherResource(**{"backend": "openai", "base_urls": server.url, **FAST, **overrides})

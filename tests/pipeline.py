@@ -1,0 +1,61 @@
+"""Run the real assets and checks against a tmp lakehouse, in the order `amd materialize` uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+
+from amd_assets.registry import REPO_ROOT
+from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
+from amd_assets.resources import build_resources
+from resources.lakehouse import LakehouseResource
+from resources.lakehouse_sql import LakehouseDuckDB
+
+
+class Pipeline:
+    """Runs the real assets and checks with resources pointed at a tmp lakehouse (and optionally another
+    benchmark registry): prepare each source, dedup across all, curate each source — like `amd materialize`."""
+
+    def __init__(self, lakehouse: LakehouseResource, benchmarks: Path | None = None):
+        from amd_assets.definitions import ALL_ASSETS, ALL_CHECKS
+
+        self.lakehouse = lakehouse
+        self.instance = DagsterInstance.ephemeral()
+        self.assets = [*ALL_ASSETS, *ALL_CHECKS]
+        self.resources = {
+            **build_resources(),
+            "lakehouse": lakehouse,
+            "duckdb": LakehouseDuckDB(lakehouse=lakehouse),
+            "source_registry": SourceRegistryResource(path=str(REPO_ROOT / "sources.yaml")),
+            "benchmark_registry": BenchmarkRegistryResource(path=str(benchmarks or REPO_ROOT / "benchmarks.yaml")),
+        }
+
+    def run(self, selection: list[str], partition: str | None = None) -> ExecuteInProcessResult:
+        result = materialize(
+            self.assets, selection=selection, partition_key=partition, instance=self.instance, resources=self.resources
+        )
+        assert result.success
+        return result
+
+    def prepare(self, source: str) -> ExecuteInProcessResult:
+        return self.run(PREPARE, source)
+
+    def dedup(self) -> ExecuteInProcessResult:
+        return self.run(["dedup_decisions"])
+
+    def curate(self, source: str) -> ExecuteInProcessResult:
+        return self.run(["curated_problems"], source)
+
+    def generate(self, source: str) -> ExecuteInProcessResult:
+        return self.run(["teacher_responses"], source)
+
+    def all(self, sources: list[str]) -> None:
+        for source in sources:
+            self.prepare(source)
+        self.dedup()
+        for source in sources:
+            self.curate(source)
+
+
+PREPARE = ["raw_problems", "normalized_problems", "filtered_problems", "decontaminated_problems", "problem_signatures"]
