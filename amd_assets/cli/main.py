@@ -55,6 +55,8 @@ def _demo(args: argparse.Namespace) -> int:
     print(stage_counts(lakehouse) or "(nothing written)")
     print("Rejected rows per source, stage and reason (the funnel):")
     print(rejection_funnel(lakehouse) or "(nothing rejected)")
+    if os.environ.get("AMD_TEACHER_BACKEND", "none") == "none":
+        print("Teacher: not configured (AMD_TEACHER_BACKEND), so teacher_responses wrote nothing; see the README.")
     print(f"Lakehouse: {lakehouse.root_path()}\n")
     args.quiet = True
     audit_code = _audit(args)

@@ -50,7 +50,7 @@ def _run(dagster_instance: DagsterInstance, job_name: str, partition: str | None
     failed = [event.step_key or "" for event in result.all_events if event.is_step_failure]
     run = JobRun(job_name, partition, result.success, time.monotonic() - started, failed)
     status = "ok" if run.success else f"FAILED ({', '.join(failed) or 'see the run in the UI'})"
-    print(f"  {job_name:<16} {partition or '(all sources)':<16} {status}  {run.seconds:.1f}s", flush=True)
+    print(f"  {job_name:<20} {partition or '(all sources)':<16} {status}  {run.seconds:.1f}s", flush=True)
     return run
 
 
