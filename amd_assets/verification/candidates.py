@@ -1,0 +1,110 @@
+"""The responses verification judges: existing traces of curated problems and the teacher's responses.
+
+Both become one record shape. An existing trace gets a response_id like a teacher response (origin
+`existing`, the trace's model, no sampling params, sample 0), so verdicts key on the same id either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow.dataset as ds
+
+from amd_assets.contracts.tables import CURATED_PROBLEMS
+from resources.lakehouse import LakehouseResource
+
+TEACHER_TABLE = "teacher_responses"
+PROBLEM_COLUMNS = [
+    "problem_id",
+    "source",
+    "source_file",
+    "source_row",
+    "category",
+    "prompt",
+    "reference_answer",
+    "test_cases",
+    "trace_think",
+    "trace_answer",
+    "trace_model",
+]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    response_id: str
+    problem_id: str
+    source: str
+    source_file: str
+    source_row: int
+    origin: str
+    category: str
+    prompt: str
+    reference_answer: str | None
+    test_cases: str | None
+    think: str | None
+    answer: str
+    truncated: bool = False
+
+    @property
+    def text(self) -> str:
+        """The response in the release format: `<think>…</think>` (when there is reasoning) then `<answer>`."""
+        think = f"<think>\n{self.think}\n</think>\n" if self.think else ""
+        return f"{think}<answer>\n{self.answer}\n</answer>"
+
+
+def existing_response_id(problem_id: str, model: str | None) -> str:
+    key = "\x1f".join([problem_id, "existing", model or "unknown", "{}", "", "0"])
+    return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+
+def candidates(lakehouse: LakehouseResource, source: str) -> Iterator[Candidate]:
+    """Existing traces first, then every teacher response that came back (ok or truncated), problem by problem
+    metadata joined from curated_problems: a response to a problem curation no longer keeps is not judged."""
+    in_source = ds.field("source") == source
+    problems = {
+        row["problem_id"]: row
+        for row in lakehouse.read(CURATED_PROBLEMS.name, columns=PROBLEM_COLUMNS, filter=in_source).to_pylist()
+    }
+    for problem in problems.values():
+        if problem["trace_answer"] is not None:
+            yield _candidate(
+                problem,
+                existing_response_id(problem["problem_id"], problem["trace_model"]),
+                "existing",
+                problem["trace_think"],
+                problem["trace_answer"],
+                truncated=False,
+            )
+    if not lakehouse.exists(TEACHER_TABLE):
+        return
+    columns = ["response_id", "problem_id", "status", "think", "answer", "text", "truncated"]
+    returned = in_source & ds.field("status").isin(["ok", "truncated"])
+    for batch in lakehouse.scan(TEACHER_TABLE, columns=columns, filter=returned):
+        for row in batch.to_pylist():
+            problem = problems.get(row["problem_id"])
+            if problem is None:
+                continue
+            answer = row["answer"] if row["answer"] is not None else (row["text"] or "")
+            yield _candidate(problem, row["response_id"], "teacher", row["think"], answer, bool(row["truncated"]))
+
+
+def _candidate(
+    problem: dict[str, object], response_id: str, origin: str, think: object, answer: object, truncated: bool
+) -> Candidate:
+    return Candidate(
+        response_id=response_id,
+        problem_id=str(problem["problem_id"]),
+        source=str(problem["source"]),
+        source_file=str(problem["source_file"]),
+        source_row=int(problem["source_row"]),  # type: ignore[arg-type]
+        origin=origin,
+        category=str(problem["category"]),
+        prompt=str(problem["prompt"]),
+        reference_answer=problem["reference_answer"],  # type: ignore[arg-type]
+        test_cases=problem["test_cases"],  # type: ignore[arg-type]
+        think=think,  # type: ignore[arg-type]
+        answer=str(answer),
+        truncated=truncated,
+    )

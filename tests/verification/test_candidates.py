@@ -1,0 +1,39 @@
+"""What verification judges: existing traces and teacher responses in one shape; programs extracted from code."""
+
+from __future__ import annotations
+
+from amd_assets.verification.candidates import Candidate, existing_response_id
+from amd_assets.verification.code_verifier import extract_program
+
+
+def test_existing_trace_ids_are_stable_and_distinct_per_problem_and_model():
+    assert existing_response_id("a" * 24, "human") == existing_response_id("a" * 24, "human")
+    assert existing_response_id("a" * 24, "human") != existing_response_id("b" * 24, "human")
+    assert existing_response_id("a" * 24, "human") != existing_response_id("a" * 24, "deepseek-r1")
+    assert len(existing_response_id("a" * 24, None)) == 24
+
+
+def test_candidate_text_is_the_release_format():
+    base = dict(
+        response_id="r",
+        problem_id="p",
+        source="s",
+        source_file="f",
+        source_row=1,
+        origin="teacher",
+        category="math",
+        prompt="q",
+        reference_answer="1",
+        test_cases=None,
+    )
+    assert Candidate(**base, think="hmm", answer="1").text == "<think>\nhmm\n</think>\n<answer>\n1\n</answer>"
+    assert Candidate(**base, think=None, answer="1").text == "<answer>\n1\n</answer>"
+
+
+def test_extract_program_takes_the_last_fitting_fence():
+    answer = "First:\n```python\nprint(1)\n```\nBetter:\n```py\nprint(2)\n```\nC++:\n```cpp\nint main(){}\n```"
+    assert extract_program(answer) == "print(2)\n"
+    assert extract_program(answer, "cpp") == "int main(){}\n"
+    assert extract_program("```\nx = 1\n```") == "x = 1\n"
+    assert extract_program("no code here") is None
+    assert extract_program("```js\nconsole.log(1)\n```") is None
