@@ -52,6 +52,8 @@ class CurateStage:
     label_failures: Counter[str] = field(default_factory=Counter)
 
     def _decisions(self) -> dict[str, tuple[bool, int]]:
+        if not self.lakehouse.exists(DEDUP_DECISIONS.name):
+            raise StaleDedupError("dedup_decisions does not exist yet: materialize it (job `deduplicate`) first")
         table = self.lakehouse.read(
             DEDUP_DECISIONS.name,
             columns=["problem_id", "is_kept", "cluster_size"],
