@@ -1,0 +1,196 @@
+"""Rubric LLM judge for categories without reference answers or tests, through an OpenAI-compatible endpoint.
+
+The judge scores correctness, helpfulness and coherence 0-4 each; the score is their sum / 12, and a response
+passes when score >= `pass_threshold`. Verdicts:
+  - `pass` / `fail`: the judge answered with valid rubric JSON;
+  - `judge_error`: the judge's answer is not valid rubric JSON (never guessed from prose), or the request still
+    failed after the client's retries (reason starts with `request_failed`; callers may prefer not to persist
+    these so a later run retries them);
+  - `unverified`: no judge configured (`base_url` None). Never passed, so never released as verified.
+
+Accepted judge answers, strictly: one JSON object, optionally after a closed `<think>…</think>` block (reasoning
+judges) and optionally inside a single ```json fence; it must carry `correctness`, `helpfulness`, `coherence` as
+integers 0..4 (bools and floats are rejected); extra keys such as `rationale` are kept in the detail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import openai
+from dagster import ConfigurableResource
+
+VERIFIER = "judge_rubric"
+RUBRIC_VERSION = "1"
+CRITERIA = ("correctness", "helpfulness", "coherence")
+MAX_POINTS = 4
+
+SYSTEM_PROMPT = (
+    "You are a strict grader of answers to user requests. Score the assistant's answer on three criteria, each an "
+    "integer from 0 (worst) to 4 (best):\n"
+    "- correctness: factual and logical accuracy, and whether the request is actually solved;\n"
+    "- helpfulness: how completely and directly it addresses what the user asked;\n"
+    "- coherence: clarity, structure and consistency of the writing.\n"
+    'Reply with only a JSON object: {"correctness": <0-4>, "helpfulness": <0-4>, "coherence": <0-4>, '
+    '"rationale": "<one sentence>"}'
+)
+USER_TEMPLATE = "## User request\n{prompt}\n\n## Assistant answer\n{answer}"
+
+_THINK = re.compile(r"\A\s*<think>.*?</think>", re.DOTALL)
+_FENCE = re.compile(r"\A```(?:json)?\s*\n?(.*?)\n?```\Z", re.DOTALL)
+
+
+class JudgeParseError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class JudgeItem:
+    prompt: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class JudgeVerdict:
+    verifier: str
+    verifier_version: str
+    passed: bool
+    verdict: str  # "pass" | "fail" | "judge_error" | "unverified"
+    reason: str
+    score: float | None
+    detail: dict[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_rubric(text: str) -> dict[str, Any]:
+    """The judge's rubric JSON, or JudgeParseError; see the module docstring for what is accepted."""
+    body = _THINK.sub("", text or "", count=1).strip()
+    fenced = _FENCE.match(body)
+    if fenced:
+        body = fenced.group(1).strip()
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise JudgeParseError(f"not JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise JudgeParseError("not a JSON object")
+    for name in CRITERIA:
+        value = data.get(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise JudgeParseError(f"{name} missing or not an integer")
+        if not 0 <= value <= MAX_POINTS:
+            raise JudgeParseError(f"{name}={value} outside 0..{MAX_POINTS}")
+    return data
+
+
+def rubric_score(data: dict[str, Any]) -> float:
+    return sum(data[name] for name in CRITERIA) / (MAX_POINTS * len(CRITERIA))
+
+
+class JudgeResource(ConfigurableResource):
+    """Rubric judge behind any OpenAI-compatible chat endpoint; `base_url` None means no judge is configured."""
+
+    base_url: str | None = None
+    model: str = "judge"
+    api_key_env: str = "JUDGE_API_KEY"
+    pass_threshold: float = 0.75
+    max_concurrency: int = 8
+    # The openai client retries 429, 5xx, connection errors and timeouts with backoff (honouring Retry-After).
+    max_retries: int = 4
+    timeout_s: float = 120.0
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    max_answer_chars: int = 16000
+    json_mode: bool = False
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url)
+
+    @property
+    def verifier_version(self) -> str:
+        # Model, prompt and threshold all change verdicts, so each gets a new version and a re-verification.
+        key = json.dumps([SYSTEM_PROMPT, USER_TEMPLATE, self.model, self.pass_threshold, self.max_answer_chars])
+        return f"{RUBRIC_VERSION}+{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+    def judge(self, items: Sequence[JudgeItem]) -> list[JudgeVerdict]:
+        """Verdicts in the order of `items`. Synchronous: call it from an asset, not from a running event loop."""
+        if not self.configured:
+            return [self._unverified() for _ in items]
+        return asyncio.run(self.judge_async(items))
+
+    async def judge_async(self, items: Sequence[JudgeItem]) -> list[JudgeVerdict]:
+        if not self.configured:
+            return [self._unverified() for _ in items]
+        slots = asyncio.Semaphore(self.max_concurrency)
+        client = openai.AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=os.environ.get(self.api_key_env) or "EMPTY",
+            max_retries=self.max_retries,
+            timeout=self.timeout_s,
+        )
+        async with client:
+
+            async def one(item: JudgeItem) -> JudgeVerdict:
+                async with slots:
+                    return await self._judge_one(client, item)
+
+            return list(await asyncio.gather(*(one(item) for item in items)))
+
+    def _unverified(self) -> JudgeVerdict:
+        return JudgeVerdict(VERIFIER, self.verifier_version, False, "unverified", "no judge configured", None)
+
+    def _verdict(
+        self, verdict: str, reason: str, score: float | None, detail: dict[str, Any], started: float
+    ) -> JudgeVerdict:
+        passed = verdict == "pass"
+        duration = round(time.monotonic() - started, 4)
+        return JudgeVerdict(VERIFIER, self.verifier_version, passed, verdict, reason, score, detail, duration)
+
+    async def _judge_one(self, client: openai.AsyncOpenAI, item: JudgeItem) -> JudgeVerdict:
+        started = time.monotonic()
+        messages = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {
+                "role": "user",
+                "content": USER_TEMPLATE.format(prompt=item.prompt, answer=item.answer[: self.max_answer_chars]),
+            },
+        ]
+        extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if self.json_mode else {}
+        try:
+            reply = await client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=self.temperature,
+                max_tokens=self.max_tokens,
+                **extra,
+            )
+        except openai.APIError as exc:
+            reason = f"request_failed: {type(exc).__name__}"
+            return self._verdict("judge_error", reason, None, {"error": str(exc)[:500]}, started)
+        text = reply.choices[0].message.content if reply.choices else None
+        try:
+            data = parse_rubric(text or "")
+        except JudgeParseError as exc:
+            detail = {"raw": (text or "")[:500]}
+            return self._verdict("judge_error", f"unparseable: {exc}", None, detail, started)
+        score = rubric_score(data)
+        detail = {
+            **{name: data[name] for name in CRITERIA},
+            "threshold": self.pass_threshold,
+            "rationale": str(data.get("rationale", ""))[:500],
+        }
+        if score >= self.pass_threshold:
+            return self._verdict("pass", "ok", score, detail, started)
+        return self._verdict("fail", "below_threshold", score, detail, started)

@@ -1,0 +1,28 @@
+"""Table contracts of the verification stage."""
+
+import pyarrow as pa
+
+from amd_assets.contracts.tables import LINEAGE_FIELDS, TableContract
+
+RESPONSE_VERDICTS = TableContract(
+    name="response_verdicts",
+    schema=pa.schema(
+        [
+            pa.field("response_id", pa.string(), nullable=False),
+            pa.field("problem_id", pa.string(), nullable=False),
+            *LINEAGE_FIELDS,
+            pa.field("origin", pa.string(), nullable=False),
+            pa.field("verifier", pa.string(), nullable=False),
+            pa.field("verifier_version", pa.string(), nullable=False),
+            pa.field("verdict", pa.string(), nullable=False),
+            pa.field("passed", pa.bool_(), nullable=False),
+            pa.field("score", pa.float64()),
+            pa.field("reason", pa.string(), nullable=False),
+            pa.field("detail", pa.string(), nullable=False),
+            pa.field("duration_s", pa.float64(), nullable=False),
+        ]
+    ),
+    partition_by=["source"],
+    description="One row per (response, verifier, verifier version): verdict, score, reason, detail, duration. "
+    "Append-only, so verdicts of an older verifier version stay auditable next to the new ones.",
+)

@@ -1,0 +1,177 @@
+"""Rubric judge against a stdlib OpenAI-compatible stub on 127.0.0.1: scoring, strict parsing, retries."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from amd_assets.verification.judge import JudgeItem, JudgeParseError, JudgeResource, parse_rubric
+
+# A reply is (status, assistant text); the stub serves them in order, repeating the last one.
+Reply = tuple[int, str]
+
+
+@contextmanager
+def judge_stub(
+    replies: list[Reply],
+    delay_s: float = 0.0,
+    slow_first_s: float = 0.0,
+    respond: Callable[[dict], str] | None = None,
+) -> Iterator[tuple[str, list[dict]]]:
+    """Serves `replies` in order (the last repeats); `log` gets each request with the requests in flight then."""
+    log: list[dict] = []
+    lock = threading.Lock()
+    in_flight = [0]
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with lock:
+                in_flight[0] += 1
+                log.append({"auth": self.headers.get("Authorization"), "in_flight": in_flight[0], **body})
+                first = len(log) == 1
+                status, text = replies[min(len(log) - 1, len(replies) - 1)]
+            if respond is not None:
+                text = respond(body)
+            time.sleep(delay_s + (slow_first_s if first else 0.0))
+            with lock:
+                in_flight[0] -= 1
+            if status != 200:
+                payload = json.dumps({"error": {"message": "stub failure", "type": "server_error"}}).encode()
+            else:
+                message = {"role": "assistant", "content": text}
+                choice = {"index": 0, "finish_reason": "stop", "message": message}
+                usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+                reply = {"id": "s", "object": "chat.completion", "created": 0, "model": body["model"]}
+                payload = json.dumps({**reply, "choices": [choice], "usage": usage}).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                # Keeps the openai client's backoff short in tests.
+                self.send_header("retry-after-ms", "5")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up on a deliberately slow reply (timeout test)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", log
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def rubric(c: int, h: int, k: int) -> str:
+    return json.dumps({"correctness": c, "helpfulness": h, "coherence": k, "rationale": "stub"})
+
+
+ITEM = JudgeItem(prompt="Plan a three-day trip to Lyon.", answer="Day 1: Vieux Lyon. Day 2: ... Day 3: ...")
+
+
+def judge(base_url: str, **kwargs: object) -> JudgeResource:
+    settings: dict[str, object] = {"model": "stub-judge", "max_retries": 2, "timeout_s": 5, **kwargs}
+    return JudgeResource(base_url=base_url, **settings)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("scores", "verdict", "score"), [((4, 4, 3), "pass", 11 / 12), ((2, 3, 3), "fail", 8 / 12)])
+def test_score_and_threshold(scores: tuple[int, int, int], verdict: str, score: float) -> None:
+    with judge_stub([(200, rubric(*scores))]) as (url, log):
+        [result] = judge(url, pass_threshold=0.75).judge([ITEM])
+    assert (result.verdict, result.passed) == (verdict, verdict == "pass")
+    assert result.score == pytest.approx(score)
+    assert result.verifier == "judge_rubric" and result.detail["correctness"] == scores[0]
+    assert log[0]["model"] == "stub-judge" and ITEM.answer in log[0]["messages"][-1]["content"]
+
+
+def test_api_key_comes_from_the_named_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AMD_TEST_JUDGE_KEY", "sk-test-123")
+    with judge_stub([(200, rubric(4, 4, 4))]) as (url, log):
+        judge(url, api_key_env="AMD_TEST_JUDGE_KEY").judge([ITEM])
+    assert log[0]["auth"] == "Bearer sk-test-123"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The answer looks good, I'd give it 4/4/4.",
+        '{"correctness": 4, "helpfulness": 4}',
+        '{"correctness": 5, "helpfulness": 4, "coherence": 4}',
+        '{"correctness": 3.5, "helpfulness": 4, "coherence": 4}',
+        '{"correctness": true, "helpfulness": 4, "coherence": 4}',
+        '{"correctness": 4, "helpfulness": 4, "coherence": 4',
+        "[4, 4, 4]",
+        "",
+    ],
+)
+def test_garbled_judge_answer_is_judge_error(text: str) -> None:
+    with judge_stub([(200, text)]) as (url, _):
+        [result] = judge(url).judge([ITEM])
+    assert (result.verdict, result.passed, result.score) == ("judge_error", False, None)
+    assert result.reason.startswith("unparseable")
+
+
+def test_accepted_wrappers_think_block_and_json_fence() -> None:
+    data = parse_rubric(
+        '<think>weighing it</think>\n```json\n{"correctness": 1, "helpfulness": 2, "coherence": 3}\n```'
+    )
+    assert [data[k] for k in ("correctness", "helpfulness", "coherence")] == [1, 2, 3]
+    with pytest.raises(JudgeParseError):
+        parse_rubric('Sure! {"correctness": 1, "helpfulness": 2, "coherence": 3}')
+
+
+def test_server_error_then_success_is_retried() -> None:
+    with judge_stub([(500, ""), (503, ""), (200, rubric(4, 4, 4))]) as (url, log):
+        [result] = judge(url).judge([ITEM])
+    assert result.verdict == "pass" and len(log) == 3
+
+
+def test_persistent_failure_is_judge_error_after_retries() -> None:
+    with judge_stub([(500, "")]) as (url, log):
+        [result] = judge(url, max_retries=1).judge([ITEM])
+    assert result.verdict == "judge_error" and result.reason.startswith("request_failed")
+    assert len(log) == 2
+
+
+def test_many_items_keep_order_under_bounded_concurrency() -> None:
+    items = [JudgeItem(prompt=f"q{i}", answer=f"a{i}") for i in range(12)]
+
+    def by_item(body: dict) -> str:
+        index = int(body["messages"][-1]["content"].split("## User request\nq")[1].split()[0])
+        return rubric(index % 5, 4, 4)
+
+    with judge_stub([(200, "")], delay_s=0.05, respond=by_item) as (url, log):
+        results = judge(url, max_concurrency=3, pass_threshold=0.0).judge(items)
+    assert [r.verdict for r in results] == ["pass"] * 12 and len(log) == 12
+    assert max(entry["in_flight"] for entry in log) == 3
+    # Each stub reply scores correctness with the item's index mod 5, so a reordering would show.
+    assert [r.detail["correctness"] for r in results] == [i % 5 for i in range(12)]
+
+
+def test_timeout_is_retried() -> None:
+    with judge_stub([(200, rubric(4, 4, 4))], slow_first_s=1.5) as (url, log):
+        [result] = judge(url, timeout_s=0.5).judge([ITEM])
+    assert result.verdict == "pass" and len(log) == 2
+
+
+def test_no_judge_configured_is_unverified() -> None:
+    results = JudgeResource().judge([ITEM, ITEM])
+    assert [(r.verdict, r.passed, r.score) for r in results] == [("unverified", False, None)] * 2
+
+
+def test_version_changes_with_model_and_threshold() -> None:
+    base = JudgeResource(base_url="http://127.0.0.1:1/v1")
+    assert base.verifier_version != JudgeResource(base_url=base.base_url, pass_threshold=0.5).verifier_version
+    assert base.verifier_version != JudgeResource(base_url=base.base_url, model="other").verifier_version
