@@ -14,6 +14,8 @@ from amd_assets.generation import generation_assets, generation_checks
 from amd_assets.ingest import ingest_assets, ingest_checks
 from amd_assets.jobs import PIPELINE_JOBS, PREPARE_SOURCES
 from amd_assets.resources import build_resources
+from amd_assets.verification.assets import distilled_samples, response_verdicts
+from amd_assets.verification.checks import verification_checks
 from sensors import build_benchmark_change_sensor, build_source_change_sensor
 
 ALL_ASSETS = [
@@ -24,8 +26,10 @@ ALL_ASSETS = [
     dedup_decisions,
     curated_problems,
     *generation_assets,
+    response_verdicts,
+    distilled_samples,
 ]
-ALL_CHECKS = [*ingest_checks, *curation_checks, *generation_checks]
+ALL_CHECKS = [*ingest_checks, *curation_checks, *generation_checks, *verification_checks]
 
 defs = Definitions(
     assets=ALL_ASSETS,

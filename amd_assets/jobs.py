@@ -8,6 +8,7 @@ PREPARE_SOURCES = "prepare_sources"
 DEDUPLICATE = "deduplicate"
 CURATE_SOURCES = "curate_sources"
 GENERATE_RESPONSES = "generate_responses"
+VERIFY_RESPONSES = "verify_responses"
 
 prepare_sources = define_asset_job(
     PREPARE_SOURCES,
@@ -34,4 +35,10 @@ generate_responses = define_asset_job(
     "so ingest backfills never spend it).",
 )
 
-PIPELINE_JOBS = [prepare_sources, deduplicate, curate_sources, generate_responses]
+verify_responses = define_asset_job(
+    VERIFY_RESPONSES,
+    selection=AssetSelection.assets("response_verdicts", "distilled_samples"),
+    description="One source: verify existing traces and teacher responses, keep one accepted response per problem.",
+)
+
+PIPELINE_JOBS = [prepare_sources, deduplicate, curate_sources, generate_responses, verify_responses]

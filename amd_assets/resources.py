@@ -9,6 +9,7 @@ from dagster import EnvVar
 from amd_assets.curation.labeler import LabelerResource
 from amd_assets.curation.settings import DedupSettings
 from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
+from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import LakehouseDuckDB
 from resources.sandbox import SandboxResource
@@ -37,6 +38,7 @@ def build_resources() -> dict[str, object]:
         "benchmark_registry": BenchmarkRegistryResource(path=_env("AMD_BENCHMARKS", "benchmarks.yaml")),
         "dedup_settings": DedupSettings(),
         "sandbox": SandboxResource(),
+        "judge": JudgeResource(base_url=_optional_env("AMD_JUDGE_BASE_URL"), model=_env("AMD_JUDGE_MODEL", "judge")),
         "teacher": TeacherResource(
             backend=_env("AMD_TEACHER_BACKEND", "none"),
             model=_env("AMD_TEACHER_MODEL", "deepseek-ai/DeepSeek-R1"),

@@ -50,6 +50,9 @@ class Pipeline:
     def generate(self, source: str) -> ExecuteInProcessResult:
         return self.run(["teacher_responses"], source)
 
+    def verify(self, source: str) -> ExecuteInProcessResult:
+        return self.run(["response_verdicts", "distilled_samples"], source)
+
     def all(self, sources: list[str]) -> None:
         for source in sources:
             self.prepare(source)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dagster import DagsterInstance
 
 from amd_assets.definitions import defs
-from amd_assets.jobs import CURATE_SOURCES, DEDUPLICATE, GENERATE_RESPONSES, PREPARE_SOURCES
+from amd_assets.jobs import CURATE_SOURCES, DEDUPLICATE, GENERATE_RESPONSES, PREPARE_SOURCES, VERIFY_RESPONSES
 from amd_assets.partitions import source_partitions
 
 # The run's full event log stays in the instance (and the UI); the terminal gets warnings and errors only.
@@ -70,7 +70,7 @@ def materialize_sources(sources: list[str] | None = None) -> list[JobRun]:
         if not runs[-1].success:
             return runs
         # Dedup may change which problems of any source survive, so every source is curated again.
-        for job in (CURATE_SOURCES, GENERATE_RESPONSES):
+        for job in (CURATE_SOURCES, GENERATE_RESPONSES, VERIFY_RESPONSES):
             phase = [_run(dagster_instance, job, source) for source in known]
             runs += phase
             if not all(run.success for run in phase):

@@ -52,6 +52,7 @@ def contract_check(
     model: type[pa.DataFrameModel],
     side: SideRows | None = None,
     partitioned: bool = True,
+    unique: str | None = "problem_id",
 ) -> AssetChecksDefinition:
     """pandera `model` over the asset's partition (or whole table), `problem_id` unique, and its side rows."""
     checked = f" and its {side.table.name} rows" if side else ""
@@ -61,12 +62,12 @@ def contract_check(
         name="contract",
         blocking=True,
         partitions_def=source_partitions if partitioned else None,
-        description=f"pandera {model.__name__} on the {'partition' if partitioned else 'table'}{checked}; "
-        "problem_id unique.",
+        description=f"pandera {model.__name__} on the {'partition' if partitioned else 'table'}{checked}"
+        + (f"; {unique} unique." if unique else "."),
     )
     def _contract(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
         where = ds.field("source") == context.partition_key if partitioned else None
-        reports = [validate_partition(lakehouse, contract.name, model, where, unique="problem_id")]
+        reports = [validate_partition(lakehouse, contract.name, model, where, unique=unique)]
         if side is not None:
             stage = ds.field("stage") == side.stage
             reports.append(

@@ -118,9 +118,43 @@ class DedupDecisions(pa.DataFrameModel):
 
 class RejectionRows(Lineage):
     problem_id: str = pa.Field(str_matches=PROBLEM_ID)
-    stage: str = pa.Field(isin=["filter", "decontaminate", "dedup", "curate"])
+    stage: str = pa.Field(isin=["filter", "decontaminate", "dedup", "curate", "distill"])
     reason: str = pa.Field(str_length={"min_value": 1})
     detail: str = pa.Field(str_startswith="{")
+
+    class Config:
+        strict = True
+
+
+class ResponseVerdicts(Lineage):
+    response_id: str = pa.Field(str_matches=PROBLEM_ID)
+    problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    origin: str = pa.Field(isin=["existing", "teacher"])
+    verifier: str = pa.Field(str_length={"min_value": 1})
+    verifier_version: str = pa.Field(str_length={"min_value": 1})
+    verdict: str = pa.Field(str_length={"min_value": 1})
+    passed: bool
+    score: float = pa.Field(nullable=True, ge=0, le=1)
+    reason: str
+    detail: str = pa.Field(str_startswith="{")
+    duration_s: float = pa.Field(ge=0)
+
+    class Config:
+        strict = True
+
+
+class DistilledSamples(Lineage):
+    problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    response_id: str = pa.Field(str_matches=PROBLEM_ID)
+    origin: str = pa.Field(isin=["existing", "teacher"])
+    category: str = pa.Field(isin=list(CATEGORIES))
+    prompt: str
+    reference_answer: str = pa.Field(nullable=True)
+    test_cases: str = pa.Field(nullable=True)
+    think: str = pa.Field(nullable=True)
+    answer: str = pa.Field(str_length={"min_value": 1})
+    score: float = pa.Field(nullable=True, ge=0, le=1)
+    verdicts: str = pa.Field(str_startswith="{")
 
     class Config:
         strict = True

@@ -26,3 +26,25 @@ RESPONSE_VERDICTS = TableContract(
     description="One row per (response, verifier, verifier version): verdict, score, reason, detail, duration. "
     "Append-only, so verdicts of an older verifier version stay auditable next to the new ones.",
 )
+
+DISTILLED_SAMPLES = TableContract(
+    name="distilled_samples",
+    schema=pa.schema(
+        [
+            pa.field("problem_id", pa.string(), nullable=False),
+            pa.field("response_id", pa.string(), nullable=False),
+            *LINEAGE_FIELDS,
+            pa.field("origin", pa.string(), nullable=False),
+            pa.field("category", pa.string(), nullable=False),
+            pa.field("prompt", pa.string(), nullable=False),
+            pa.field("reference_answer", pa.string()),
+            pa.field("test_cases", pa.string()),
+            pa.field("think", pa.string()),
+            pa.field("answer", pa.string(), nullable=False),
+            pa.field("score", pa.float64()),
+            pa.field("verdicts", pa.string(), nullable=False),
+        ]
+    ),
+    partition_by=["source"],
+    description="One accepted response per problem (all rules and its category verifier passed, current versions).",
+)

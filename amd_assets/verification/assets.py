@@ -1,0 +1,55 @@
+"""Verification stage family: candidate responses → `response_verdicts` → `distilled_samples`."""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from amd_assets.contracts.tables import CURATED_PROBLEMS
+from amd_assets.sinks import RejectionSink
+from amd_assets.stages import per_source_asset, write_source_partition
+from amd_assets.verification.distill import DistillStage
+from amd_assets.verification.judge import JudgeResource
+from amd_assets.verification.math_verifier import MathVerifierPool
+from amd_assets.verification.stage import VerifyStage
+from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS
+from resources.lakehouse import LakehouseResource
+from resources.sandbox import SandboxResource
+
+VERIFICATION_GROUP = "verification"
+
+
+@asset(**per_source_asset(RESPONSE_VERDICTS, VERIFICATION_GROUP, deps=[CURATED_PROBLEMS.name, "teacher_responses"]))
+def response_verdicts(
+    context: AssetExecutionContext, lakehouse: LakehouseResource, sandbox: SandboxResource, judge: JudgeResource
+) -> MaterializeResult:
+    """Append-only: only verdicts missing for the current verifier versions are computed."""
+    source = context.partition_key
+    with MathVerifierPool() as math_pool:
+        stage = VerifyStage(lakehouse, source, sandbox, judge, math_pool)
+        version = lakehouse.append(RESPONSE_VERDICTS.name, stage.batches(), RESPONSE_VERDICTS.schema, ["source"])
+    return MaterializeResult(
+        metadata={
+            "new_verdicts": stage.rows,
+            "already_stored": stage.skipped,
+            "verdicts": MetadataValue.json(dict(sorted(stage.verdicts.items()))),
+            "judge": judge.model if judge.configured else "not configured (judge-only responses stay unverified)",
+            "delta_version": version,
+        }
+    )
+
+
+@asset(**per_source_asset(DISTILLED_SAMPLES, VERIFICATION_GROUP, deps=[response_verdicts]))
+def distilled_samples(
+    context: AssetExecutionContext, lakehouse: LakehouseResource, judge: JudgeResource
+) -> MaterializeResult:
+    source = context.partition_key
+    rejections = RejectionSink(source, "distill")
+    stage = DistillStage(lakehouse, source, judge, rejections)
+    version = write_source_partition(lakehouse, DISTILLED_SAMPLES, source, stage.batches(), rejections)
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": stage.accepted,
+            "problems": stage.problems,
+            "without_accepted_response": rejections.total,
+            "why": MetadataValue.json(dict(rejections.counts)),
+            "delta_version": version,
+        }
+    )
