@@ -46,10 +46,14 @@ class Candidate:
     think: str | None
     answer: str
     truncated: bool = False
+    raw_text: str | None = None
 
     @property
     def text(self) -> str:
-        """The response in the release format: `<think>…</think>` (when there is reasoning) then `<answer>`."""
+        """What the verifiers judge: the teacher's text exactly as it came back, or for an existing trace the
+        release format, `<think>…</think>` (when there is reasoning) then `<answer>…</answer>`."""
+        if self.raw_text is not None:
+            return self.raw_text
         think = f"<think>\n{self.think}\n</think>\n" if self.think else ""
         return f"{think}<answer>\n{self.answer}\n</answer>"
 
@@ -86,12 +90,25 @@ def candidates(lakehouse: LakehouseResource, source: str) -> Iterator[Candidate]
             problem = problems.get(row["problem_id"])
             if problem is None:
                 continue
-            answer = row["answer"] if row["answer"] is not None else (row["text"] or "")
-            yield _candidate(problem, row["response_id"], "teacher", row["think"], answer, bool(row["truncated"]))
+            yield _candidate(
+                problem,
+                row["response_id"],
+                "teacher",
+                row["think"],
+                row["answer"] or "",
+                bool(row["truncated"]),
+                raw_text=row["text"] or "",
+            )
 
 
 def _candidate(
-    problem: dict[str, object], response_id: str, origin: str, think: object, answer: object, truncated: bool
+    problem: dict[str, object],
+    response_id: str,
+    origin: str,
+    think: object,
+    answer: object,
+    truncated: bool,
+    raw_text: str | None = None,
 ) -> Candidate:
     return Candidate(
         response_id=response_id,
@@ -107,4 +124,5 @@ def _candidate(
         think=think,  # type: ignore[arg-type]
         answer=str(answer),
         truncated=truncated,
+        raw_text=raw_text,
     )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import orjson
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
 from amd_assets.contracts.tables import REJECTIONS
+from amd_assets.generation.tables import TEACHER_RESPONSES
 from amd_assets.ingest.raw import problem_id
 from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS
 from resources.lakehouse import LakehouseResource
@@ -64,3 +68,73 @@ def test_problems_without_a_response_are_listed_with_why(verified):
     assert {row["reason"] for row in rows} == {"no_response"}
     kept = verified.lakehouse.read(DISTILLED_SAMPLES.name, filter=ds.field("source") == "math").to_pylist()
     assert all(orjson.loads(row["verdicts"])["math_verify"] == "pass" for row in kept)
+
+
+def teacher_row(problem: dict, index: int, text_answer: str | None, think: str = "Let me work it out.") -> dict:
+    """A teacher_responses row as the generation stage writes it (status ok)."""
+    answer = text_answer
+    text = f"<think>\n{think}\n</think>\n" + (f"<answer>\n{answer}\n</answer>" if answer is not None else "")
+    return {
+        "response_id": f"{index:024x}",
+        "problem_id": problem["problem_id"],
+        "source": problem["source"],
+        "source_file": problem["source_file"],
+        "source_row": problem["source_row"],
+        "origin": "teacher",
+        "sample_index": 0,
+        "category": problem["category"],
+        "status": "ok",
+        "truncated": False,
+        "text": text,
+        "reasoning": None,
+        "think": think,
+        "answer": answer,
+        "split_method": "tags",
+        "finish_reason": "stop",
+        "prompt_tokens": 10,
+        "completion_tokens": 20,
+        "latency_s": 0.1,
+        "elapsed_s": 0.1,
+        "attempts": 1,
+        "error_class": None,
+        "error": None,
+        "retryable": None,
+        "backend": "openai",
+        "model": "test-teacher",
+        "served_model": None,
+        "endpoint": None,
+        "sampling_params": "{}",
+        "prompt_version": "v",
+        "run_id": "r",
+        "created_at": datetime.now(UTC),
+    }
+
+
+def test_swapped_answers_fail_and_an_answerless_response_fails_format(tmp_path):
+    pipeline = Pipeline(LakehouseResource(root=str(tmp_path / "lakehouse")))
+    pipeline.all(["math"])
+    distinct: dict[str, dict] = {}
+    for problem in pipeline.lakehouse.read("curated_problems").to_pylist():
+        if problem["reference_answer"].isdigit():  # plain integers: a swap is surely a different answer
+            distinct.setdefault(problem["reference_answer"], problem)
+    problems = list(distinct.values())[:6]
+    boxed = [f"The answer is $\\boxed{{{p['reference_answer']}}}$." for p in problems]
+    rows = [teacher_row(p, i, boxed[i]) for i, p in enumerate(problems[:2])]  # correct
+    rows += [teacher_row(p, 10 + i, boxed[(i + 3) % 6]) for i, p in enumerate(problems[2:4], start=2)]  # swapped
+    rows.append(teacher_row(problems[4], 20, None))  # reasoning but no <answer>
+    schema = TEACHER_RESPONSES.schema
+    pipeline.lakehouse.append(
+        TEACHER_RESPONSES.name, [pa.RecordBatch.from_pylist(rows, schema=schema)], schema, ["source"]
+    )
+    pipeline.verify("math")
+    by_response = {}
+    for verdict in verdicts(pipeline, "math"):
+        if verdict["origin"] == "teacher":
+            by_response.setdefault(verdict["response_id"], {})[verdict["verifier"]] = verdict
+    assert all(by_response[f"{i:024x}"]["math_verify"]["passed"] for i in (0, 1))
+    for k in (2, 3):
+        given, own = problems[(k + 3) % 6]["reference_answer"], problems[k]["reference_answer"]
+        assert by_response[f"{10 + k:024x}"]["math_verify"]["verdict"] == "mismatch", (given, own)
+    answerless = by_response[f"{20:024x}"]
+    assert not answerless["rule_format"]["passed"] and answerless["rule_format"]["reason"] == "missing_answer"
+    assert answerless["math_verify"]["verdict"] == "no_answer"
