@@ -12,11 +12,11 @@ from amd_assets.curation.assets import (
 from amd_assets.curation.checks import curation_checks
 from amd_assets.generation import generation_assets, generation_checks
 from amd_assets.ingest import ingest_assets, ingest_checks
-from amd_assets.jobs import PIPELINE_JOBS, PREPARE_SOURCES
+from amd_assets.jobs import PIPELINE_JOBS, PREPARE_SOURCES, REGENERATE
 from amd_assets.resources import build_resources
 from amd_assets.verification.assets import distilled_samples, response_verdicts
 from amd_assets.verification.checks import verification_checks
-from sensors import build_benchmark_change_sensor, build_source_change_sensor
+from sensors import build_benchmark_change_sensor, build_regeneration_sensor, build_source_change_sensor
 
 ALL_ASSETS = [
     *ingest_assets,
@@ -36,5 +36,9 @@ defs = Definitions(
     asset_checks=ALL_CHECKS,
     jobs=PIPELINE_JOBS,
     resources=build_resources(),
-    sensors=[build_source_change_sensor(PREPARE_SOURCES), build_benchmark_change_sensor(PREPARE_SOURCES)],
+    sensors=[
+        build_source_change_sensor(PREPARE_SOURCES),
+        build_benchmark_change_sensor(PREPARE_SOURCES),
+        build_regeneration_sensor(REGENERATE),
+    ],
 )

@@ -9,6 +9,7 @@ DEDUPLICATE = "deduplicate"
 CURATE_SOURCES = "curate_sources"
 GENERATE_RESPONSES = "generate_responses"
 VERIFY_RESPONSES = "verify_responses"
+REGENERATE = "regenerate_responses"
 
 prepare_sources = define_asset_job(
     PREPARE_SOURCES,
@@ -41,4 +42,17 @@ verify_responses = define_asset_job(
     description="One source: verify existing traces and teacher responses, keep one accepted response per problem.",
 )
 
-PIPELINE_JOBS = [prepare_sources, deduplicate, curate_sources, generate_responses, verify_responses]
+regenerate_responses = define_asset_job(
+    REGENERATE,
+    selection=AssetSelection.assets("teacher_responses", "response_verdicts", "distilled_samples"),
+    description="One source: another round of rejection sampling (generate, verify, select) in one run.",
+)
+
+PIPELINE_JOBS = [
+    prepare_sources,
+    deduplicate,
+    curate_sources,
+    generate_responses,
+    verify_responses,
+    regenerate_responses,
+]
