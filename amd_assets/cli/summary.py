@@ -22,6 +22,7 @@ STAGE_TABLES = [
     FILTERED_PROBLEMS.name,
     DECONTAMINATED_PROBLEMS.name,
     CURATED_PROBLEMS.name,
+    "distilled_samples",
 ]
 FUNNEL = f"""
 SELECT source, stage, reason, problems FROM (
@@ -56,7 +57,8 @@ def stage_counts(lakehouse: LakehouseResource) -> str | None:
         counts += f" UNION ALL SELECT source, 'quarantine:' || stage, count(*) FROM {QUARANTINE.name} GROUP BY 1, 2"
     columns = [*stages, "quarantine:raw", "quarantine:normalize"]
     # Short headers keep the table within a terminal's width.
-    headers = {name: name.removesuffix("_problems") for name in stages}
+    headers = {name: name.split("_")[0].removesuffix("inated") for name in stages}
+    headers.update({"quarantine:raw": "quarantined:raw", "quarantine:normalize": "quarantined:norm"})
     pivot = ", ".join(
         f"coalesce(sum(n) FILTER (WHERE stage = '{c}'), 0)::BIGINT AS \"{headers.get(c, c)}\"" for c in columns
     )
