@@ -24,7 +24,7 @@ from resources.teacher.retry import TRANSIENT_CLASSES
 
 ORIGIN = "teacher"
 CURATED_TABLE = "curated_problems"
-# Written by the verification stage (not built yet): one row per (response, verifier) with these columns.
+# Written by the verification stage (`response_verdicts`): one row per (response, verifier, version).
 VERDICTS_TABLE = "response_verdicts"
 VERDICT_COLUMNS = ["problem_id", "response_id", "origin", "passed"]
 CURATED_COLUMNS = [
