@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 
-NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+from amd_assets.curation.minhash import normalize_text
+
 # Asymptote drawings (MATH's [asy] blocks) are label/draw boilerplate shared by unrelated problems.
 DRAWING = re.compile(r"\[asy\].*?(?:\[/asy\]|$)", re.DOTALL | re.IGNORECASE)
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens: letters and digits of any script; everything else separates words."""
-    return NON_WORD.sub(" ", text.lower()).split()
+    """The dedup engine's normalization (NFKC, lower case, letters/digits/marks of any script), as tokens, so
+    decontamination and dedup see the same words."""
+    return normalize_text(text).split()
 
 
 def content_words(text: str) -> list[str]:

@@ -10,7 +10,8 @@ import orjson
 
 from amd_assets.ingest.errors import RowError, missing, wrong_type
 from amd_assets.ingest.test_cases import canonical_tests
-from amd_assets.ingest.traces import last_boxed, split_response
+from amd_assets.ingest.traces import split_response
+from amd_assets.latex import last_boxed
 from amd_assets.records import MISSING, get_path, render_template, top_level_key
 from amd_assets.registry.model import CATEGORIES, DIFFICULTIES, LabelSpec, SourceSpec, ValueSpec
 

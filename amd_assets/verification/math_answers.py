@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from amd_assets.latex import last_boxed
+
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
-_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 # Delimiters math-verify's own LaTeX extraction recognises: text carrying them is handed over as is.
 _MATH_DELIMS = re.compile(r"(?<!\\)\$|\\\(|\\\[")
 # Two consecutive plain words (LaTeX commands and \text{} removed) mean prose, not a bare formula.
@@ -14,23 +15,6 @@ _PROSE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}")
 _LATEX_NOISE = re.compile(r"\\text\{[^{}]*\}|\\[A-Za-z]+")
 # A final line longer than this with no digit or LaTeX is a sentence, not an answer.
 _MAX_PLAIN_FINAL_LINE_WORDS = 12
-
-
-def last_boxed(text: str) -> str | None:
-    """Content of the last balanced `\\boxed{...}` (or `\\fbox{...}`) in `text`, or None."""
-    for match in reversed(list(_BOXED.finditer(text))):
-        depth = 0
-        start = match.end()
-        for pos in range(start - 1, len(text)):
-            char = text[pos]
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[start:pos].strip()
-        # Unbalanced (truncated generation): an earlier box may still be complete.
-    return None
 
 
 def extract_answer(response_text: str) -> str | None:

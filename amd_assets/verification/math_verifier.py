@@ -38,7 +38,7 @@ __all__ = [
 
 MATH_VERIFIER = "math_verify"
 # Bump the suffix whenever extraction, fast paths or verdict mapping change: verdicts are keyed by version.
-MATH_VERIFIER_VERSION = f"{version('math-verify')}+amd.1"
+MATH_VERIFIER_VERSION = f"{version('math-verify')}+amd.2"  # amd.2: shared last_boxed (brace-less \\boxed 5)
 VERDICTS = ("pass", "mismatch", "no_answer", "parse_error", "timeout")
 
 _REFERENCE_CACHE_SIZE = 4096

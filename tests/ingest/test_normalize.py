@@ -7,7 +7,8 @@ import pytest
 
 from amd_assets.ingest.errors import RowError
 from amd_assets.ingest.normalize import normalize_record
-from amd_assets.ingest.traces import last_boxed, split_response
+from amd_assets.ingest.traces import split_response
+from amd_assets.latex import last_boxed
 from amd_assets.registry.model import SourceSpec
 
 
