@@ -21,6 +21,8 @@ from amd_assets.generation.selection import (
 from amd_assets.generation.tables import TEACHER_RESPONSES
 from amd_assets.metadata import partition_preview
 from amd_assets.stages import per_source_asset
+from amd_assets.verification.acceptance import Acceptance
+from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 from resources.teacher import TeacherResource
 
@@ -116,6 +118,7 @@ def teacher_responses(
     config: TeacherResponsesConfig,
     lakehouse: LakehouseResource,
     teacher: TeacherResource,
+    judge: JudgeResource,
 ) -> MaterializeResult:
     source = context.partition_key
     if not teacher.configured:
@@ -128,7 +131,7 @@ def teacher_responses(
         config.checkpoint_every, config.checkpoint_seconds, config.max_consecutive_failures, config.limit
     )
     ledger = read_ledger(lakehouse, source, plan)
-    signal = read_verdict_signal(lakehouse, source)
+    signal = read_verdict_signal(lakehouse, source, Acceptance(judge))
     selection = SelectionStats()
 
     def append(batch: pa.RecordBatch) -> int:

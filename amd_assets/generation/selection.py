@@ -18,15 +18,13 @@ import pyarrow.dataset as ds
 
 from amd_assets.generation.prompts import PromptBuilder
 from amd_assets.generation.tables import TEACHER_RESPONSES
+from amd_assets.verification.acceptance import REJECTED, Acceptance, assess_source
 from resources.lakehouse import LakehouseResource
 from resources.teacher.records import SamplingParams, TeacherRequest
 from resources.teacher.retry import TRANSIENT_CLASSES
 
 ORIGIN = "teacher"
 CURATED_TABLE = "curated_problems"
-# Written by the verification stage (`response_verdicts`): one row per (response, verifier, version).
-VERDICTS_TABLE = "response_verdicts"
-VERDICT_COLUMNS = ["problem_id", "response_id", "origin", "passed"]
 CURATED_COLUMNS = [
     "problem_id",
     "source",
@@ -63,21 +61,19 @@ class VerdictSignal:
     trace_rejected: set[str] = field(default_factory=set)  # the problem's existing trace failed verification
 
 
-def read_verdict_signal(lakehouse: LakehouseResource, source: str) -> VerdictSignal:
-    """A response is accepted when every verifier passed it, rejected when one failed; the trace is origin
-    `existing`. The verification stage owns `response_verdicts`; this is the one place generation reads it."""
+def read_verdict_signal(lakehouse: LakehouseResource, source: str, acceptance: Acceptance) -> VerdictSignal:
+    """Accepted / rejected as `verification.acceptance` decides it (current verifier versions; a response still
+    waiting for a verdict or a judge counts as neither); the existing trace is origin `existing`."""
     signal = VerdictSignal()
-    if not lakehouse.exists(VERDICTS_TABLE):
-        return signal
-    table = lakehouse.read(VERDICTS_TABLE, columns=VERDICT_COLUMNS, filter=ds.field("source") == source)
-    per_response = table.group_by(["problem_id", "response_id", "origin"]).aggregate([("passed", "all")])
-    for row in per_response.to_pylist():
-        if row["passed_all"]:
-            signal.accepted.add(row["problem_id"])
-        elif row["origin"] == ORIGIN:
-            signal.rejected[row["problem_id"]] += 1
+    for candidate, verdict in assess_source(lakehouse, source, acceptance):
+        if verdict.accepted:
+            signal.accepted.add(candidate.problem_id)
+        elif verdict.status != REJECTED:
+            continue
+        elif candidate.origin == ORIGIN:
+            signal.rejected[candidate.problem_id] += 1
         else:
-            signal.trace_rejected.add(row["problem_id"])
+            signal.trace_rejected.add(candidate.problem_id)
     return signal
 
 

@@ -1,7 +1,8 @@
 """The responses verification judges: existing traces of curated problems and the teacher's responses.
 
 Both become one record shape. An existing trace gets a response_id like a teacher response (origin
-`existing`, the trace's model, no sampling params, sample 0), so verdicts key on the same id either way.
+`existing`, the trace's model, no sampling params, sample 0, plus a hash of the trace's text), so verdicts key
+on the same id either way.
 """
 
 from __future__ import annotations
@@ -58,8 +59,11 @@ class Candidate:
         return f"{think}<answer>\n{self.answer}\n</answer>"
 
 
-def existing_response_id(problem_id: str, model: str | None) -> str:
-    key = "\x1f".join([problem_id, "existing", model or "unknown", "{}", "", "0"])
+def existing_response_id(problem_id: str, model: str | None, think: str | None, answer: str) -> str:
+    # The trace's text is part of the key: a source file whose trace was corrected must be verified again,
+    # while an unchanged re-ingest keeps its id (and its verdicts).
+    text = hashlib.blake2b(f"{think or ''}\x1f{answer}".encode(), digest_size=12).hexdigest()
+    key = "\x1f".join([problem_id, "existing", model or "unknown", "{}", "", "0", text])
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
 
@@ -75,7 +79,9 @@ def candidates(lakehouse: LakehouseResource, source: str) -> Iterator[Candidate]
         if problem["trace_answer"] is not None:
             yield _candidate(
                 problem,
-                existing_response_id(problem["problem_id"], problem["trace_model"]),
+                existing_response_id(
+                    problem["problem_id"], problem["trace_model"], problem["trace_think"], problem["trace_answer"]
+                ),
                 "existing",
                 problem["trace_think"],
                 problem["trace_answer"],

@@ -8,6 +8,10 @@ passes when score >= `pass_threshold`. Verdicts:
     these so a later run retries them);
   - `unverified`: no judge configured (`base_url` None). Never passed, so never released as verified.
 
+Second opinion on math (`math_judge`): when math-verify says `mismatch`, the same endpoint may be asked whether the
+response's final answer and the reference are mathematically equivalent (strict JSON `{"equivalent": bool}`);
+it is recorded as its own verifier, so the audit shows every overturned mismatch.
+
 Accepted judge answers, strictly: one JSON object, optionally after a closed `<think>…</think>` block (reasoning
 judges) and optionally inside a single ```json fence; it must carry `correctness`, `helpfulness`, `coherence` as
 integers 0..4 (bools and floats are rejected); extra keys such as `rationale` are kept in the detail.
@@ -30,6 +34,8 @@ from dagster import ConfigurableResource
 
 VERIFIER = "judge_rubric"
 RUBRIC_VERSION = "1"
+MATH_JUDGE = "math_judge"
+MATH_JUDGE_VERSION = "1"
 CRITERIA = ("correctness", "helpfulness", "coherence")
 MAX_POINTS = 4
 
@@ -43,6 +49,13 @@ SYSTEM_PROMPT = (
     '"rationale": "<one sentence>"}'
 )
 USER_TEMPLATE = "## User request\n{prompt}\n\n## Assistant answer\n{answer}"
+MATH_SYSTEM_PROMPT = (
+    "You check math answers. Given a problem, its reference answer and a candidate's final answer, decide whether "
+    "the candidate's final answer is mathematically equivalent to the reference (same value or set, any correct "
+    "form; units and formatting do not matter; a different or partial answer is not equivalent). Reply with only "
+    'a JSON object: {"equivalent": true|false, "rationale": "<one sentence>"}'
+)
+MATH_USER_TEMPLATE = "## Problem\n{prompt}\n\n## Reference answer\n{reference}\n\n## Candidate's answer\n{answer}"
 
 _THINK = re.compile(r"\A\s*<think>.*?</think>", re.DOTALL)
 _FENCE = re.compile(r"\A```(?:json)?\s*\n?(.*?)\n?```\Z", re.DOTALL)
@@ -55,6 +68,13 @@ class JudgeParseError(ValueError):
 @dataclass(frozen=True)
 class JudgeItem:
     prompt: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class MathJudgeItem:
+    prompt: str
+    reference: str
     answer: str
 
 
@@ -73,8 +93,8 @@ class JudgeVerdict:
         return asdict(self)
 
 
-def parse_rubric(text: str) -> dict[str, Any]:
-    """The judge's rubric JSON, or JudgeParseError; see the module docstring for what is accepted."""
+def _json_object(text: str) -> dict[str, Any]:
+    """The one JSON object of a judge reply (after an optional closed <think> block, optionally fenced)."""
     body = _THINK.sub("", text or "", count=1).strip()
     fenced = _FENCE.match(body)
     if fenced:
@@ -85,6 +105,12 @@ def parse_rubric(text: str) -> dict[str, Any]:
         raise JudgeParseError(f"not JSON: {exc.msg}") from None
     if not isinstance(data, dict):
         raise JudgeParseError("not a JSON object")
+    return data
+
+
+def parse_rubric(text: str) -> dict[str, Any]:
+    """The judge's rubric JSON, or JudgeParseError; see the module docstring for what is accepted."""
+    data = _json_object(text)
     for name in CRITERIA:
         value = data.get(name)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -92,6 +118,14 @@ def parse_rubric(text: str) -> dict[str, Any]:
         if not 0 <= value <= MAX_POINTS:
             raise JudgeParseError(f"{name}={value} outside 0..{MAX_POINTS}")
     return data
+
+
+def parse_equivalence(text: str) -> bool:
+    """The math judge's `equivalent` flag, or JudgeParseError (same envelope rules as the rubric)."""
+    data = _json_object(text)
+    if not isinstance(data.get("equivalent"), bool):
+        raise JudgeParseError("equivalent missing or not a boolean")
+    return data["equivalent"]
 
 
 def rubric_score(data: dict[str, Any]) -> float:
@@ -113,6 +147,8 @@ class JudgeResource(ConfigurableResource):
     max_tokens: int = 1024
     max_answer_chars: int = 16000
     json_mode: bool = False
+    # Ask the judge about math-verify's mismatches (its own verifier, `math_judge`); only with a judge configured.
+    math_second_opinion: bool = True
 
     @property
     def configured(self) -> bool:
@@ -124,6 +160,22 @@ class JudgeResource(ConfigurableResource):
         key = json.dumps([SYSTEM_PROMPT, USER_TEMPLATE, self.model, self.pass_threshold, self.max_answer_chars])
         return f"{RUBRIC_VERSION}+{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
+    @property
+    def math_judge_version(self) -> str:
+        key = json.dumps([MATH_SYSTEM_PROMPT, MATH_USER_TEMPLATE, self.model, self.max_answer_chars])
+        return f"{MATH_JUDGE_VERSION}+{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+    @property
+    def second_opinion(self) -> bool:
+        return self.configured and self.math_second_opinion
+
+    def compare_answers(self, items: Sequence[MathJudgeItem]) -> list[JudgeVerdict]:
+        """Second opinions on math mismatches, in order; `unverified` for all when no judge is configured."""
+        if not self.second_opinion:
+            unverified = JudgeVerdict(MATH_JUDGE, self.math_judge_version, False, "unverified", "no judge", None)
+            return [unverified for _ in items]
+        return asyncio.run(self._gather(items, self._compare_one))
+
     def judge(self, items: Sequence[JudgeItem]) -> list[JudgeVerdict]:
         """Verdicts in the order of `items`. Synchronous: call it from an asset, not from a running event loop."""
         if not self.configured:
@@ -133,6 +185,9 @@ class JudgeResource(ConfigurableResource):
     async def judge_async(self, items: Sequence[JudgeItem]) -> list[JudgeVerdict]:
         if not self.configured:
             return [self._unverified() for _ in items]
+        return await self._gather(items, self._judge_one)
+
+    async def _gather(self, items: Sequence[Any], ask: Any) -> list[JudgeVerdict]:
         slots = asyncio.Semaphore(self.max_concurrency)
         client = openai.AsyncOpenAI(
             base_url=self.base_url,
@@ -142,9 +197,9 @@ class JudgeResource(ConfigurableResource):
         )
         async with client:
 
-            async def one(item: JudgeItem) -> JudgeVerdict:
+            async def one(item: Any) -> JudgeVerdict:
                 async with slots:
-                    return await self._judge_one(client, item)
+                    return await ask(client, item)
 
             return list(await asyncio.gather(*(one(item) for item in items)))
 
@@ -152,11 +207,49 @@ class JudgeResource(ConfigurableResource):
         return JudgeVerdict(VERIFIER, self.verifier_version, False, "unverified", "no judge configured", None)
 
     def _verdict(
-        self, verdict: str, reason: str, score: float | None, detail: dict[str, Any], started: float
+        self,
+        verdict: str,
+        reason: str,
+        score: float | None,
+        detail: dict[str, Any],
+        started: float,
+        verifier: str = VERIFIER,
     ) -> JudgeVerdict:
         passed = verdict == "pass"
         duration = round(time.monotonic() - started, 4)
-        return JudgeVerdict(VERIFIER, self.verifier_version, passed, verdict, reason, score, detail, duration)
+        version = self.verifier_version if verifier == VERIFIER else self.math_judge_version
+        return JudgeVerdict(verifier, version, passed, verdict, reason, score, detail, duration)
+
+    async def _ask(self, client: openai.AsyncOpenAI, messages: list[dict[str, str]]) -> str:
+        """The judge's reply text; raises openai.APIError once the client's retries are spent."""
+        extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if self.json_mode else {}
+        reply = await client.chat.completions.create(
+            model=self.model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            **extra,
+        )
+        return (reply.choices[0].message.content if reply.choices else None) or ""
+
+    async def _compare_one(self, client: openai.AsyncOpenAI, item: MathJudgeItem) -> JudgeVerdict:
+        started = time.monotonic()
+        answer = item.answer[-self.max_answer_chars :]  # the final answer sits at the end
+        content = MATH_USER_TEMPLATE.format(prompt=item.prompt, reference=item.reference, answer=answer)
+        messages = [{"role": "system", "content": MATH_SYSTEM_PROMPT}, {"role": "user", "content": content}]
+        try:
+            text = await self._ask(client, messages)
+        except openai.APIError as exc:
+            reason = f"request_failed: {type(exc).__name__}"
+            return self._verdict("judge_error", reason, None, {"error": str(exc)[:500]}, started, MATH_JUDGE)
+        try:
+            equivalent = parse_equivalence(text)
+        except JudgeParseError as exc:
+            return self._verdict("judge_error", f"unparseable: {exc}", None, {"raw": text[:500]}, started, MATH_JUDGE)
+        detail = {"raw": text[:500]}
+        if equivalent:
+            return self._verdict("pass", "judge_equivalent", 1.0, detail, started, MATH_JUDGE)
+        return self._verdict("fail", "judge_not_equivalent", 0.0, detail, started, MATH_JUDGE)
 
     async def _judge_one(self, client: openai.AsyncOpenAI, item: JudgeItem) -> JudgeVerdict:
         started = time.monotonic()
@@ -167,23 +260,15 @@ class JudgeResource(ConfigurableResource):
                 "content": USER_TEMPLATE.format(prompt=item.prompt, answer=item.answer[: self.max_answer_chars]),
             },
         ]
-        extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if self.json_mode else {}
         try:
-            reply = await client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                temperature=self.temperature,
-                max_tokens=self.max_tokens,
-                **extra,
-            )
+            text = await self._ask(client, messages)
         except openai.APIError as exc:
             reason = f"request_failed: {type(exc).__name__}"
             return self._verdict("judge_error", reason, None, {"error": str(exc)[:500]}, started)
-        text = reply.choices[0].message.content if reply.choices else None
         try:
-            data = parse_rubric(text or "")
+            data = parse_rubric(text)
         except JudgeParseError as exc:
-            detail = {"raw": (text or "")[:500]}
+            detail = {"raw": text[:500]}
             return self._verdict("judge_error", f"unparseable: {exc}", None, detail, started)
         score = rubric_score(data)
         detail = {

@@ -1,5 +1,6 @@
 """`response_verdicts` for one source: every candidate response judged by the rules and by its category's
-verifier (math-verify, the code sandbox, or the rubric judge), one row per (response, verifier, version).
+verifier (math-verify, the code sandbox, or the rubric judge), one row per (response, verifier, version). With a
+judge configured, math-verify's mismatches also get the judge's second opinion (`math_judge`).
 
 Only verdicts missing for the current verifier versions are computed, in chunks that are appended as they
 finish: a re-run, or a crash, never re-verifies what is stored, and upgrading a verifier re-verifies with the
@@ -22,7 +23,7 @@ import pyarrow.dataset as ds
 
 from amd_assets.verification.candidates import Candidate, candidates
 from amd_assets.verification.code_verifier import extract_program
-from amd_assets.verification.judge import JudgeItem, JudgeResource
+from amd_assets.verification.judge import MATH_JUDGE, JudgeItem, JudgeResource, MathJudgeItem
 from amd_assets.verification.math_verifier import MATH_VERIFIER, MATH_VERIFIER_VERSION, MathVerifierPool
 from amd_assets.verification.rules import RuleSettings, run_rules
 from amd_assets.verification.tables import RESPONSE_VERDICTS
@@ -49,6 +50,36 @@ def rule_settings(candidate: Candidate, base: RuleSettings) -> RuleSettings:
     return base.model_copy(update={"require_think": base.require_think and candidate.origin == "teacher"})
 
 
+def verdict_row(
+    candidate: Candidate,
+    verifier: str,
+    version: str,
+    verdict: str,
+    passed: bool,
+    reason: str,
+    detail: dict[str, Any],
+    score: float | None,
+    seconds: float,
+) -> dict[str, Any]:
+    """One `response_verdicts` row; reason and detail are truncated so a runaway program cannot bloat the table."""
+    return {
+        "response_id": candidate.response_id,
+        "problem_id": candidate.problem_id,
+        "source": candidate.source,
+        "source_file": candidate.source_file,
+        "source_row": candidate.source_row,
+        "origin": candidate.origin,
+        "verifier": verifier,
+        "verifier_version": version,
+        "verdict": verdict,
+        "passed": passed,
+        "score": score,
+        "reason": reason[:500],
+        "detail": orjson.dumps(detail, default=str, option=orjson.OPT_SORT_KEYS).decode()[:2000],
+        "duration_s": seconds,
+    }
+
+
 @dataclass
 class VerifyStage:
     lakehouse: LakehouseResource
@@ -60,22 +91,31 @@ class VerifyStage:
     rows: int = 0
     skipped: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
+    _mismatches: set[str] = field(default_factory=set)  # responses whose current math verdict is `mismatch`
 
     def _stored(self) -> set[tuple[str, str, str]]:
+        """(response, verifier, version) of every stored verdict; notes current math mismatches on the way."""
         if not self.lakehouse.exists(RESPONSE_VERDICTS.name):
             return set()
         table = self.lakehouse.read(
             RESPONSE_VERDICTS.name,
-            columns=["response_id", "verifier", "verifier_version"],
+            columns=["response_id", "verifier", "verifier_version", "verdict"],
             filter=ds.field("source") == self.source,
         )
-        return set(zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True))
+        keys = zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True)
+        stored = set()
+        for response, verifier, version, verdict in keys:
+            stored.add((response, verifier, version))
+            if (verifier, version, verdict) == (MATH_VERIFIER, MATH_VERIFIER_VERSION, "mismatch"):
+                self._mismatches.add(response)
+        return stored
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         stored = self._stored()
         pending = candidates(self.lakehouse, self.source)
         while chunk := list(islice(pending, CHUNK)):
             rows = self._verify(chunk, stored)
+            rows += self._second_opinions(chunk, stored)
             self.rows += len(rows)
             if rows:
                 yield pa.RecordBatch.from_pylist(rows, schema=RESPONSE_VERDICTS.schema)
@@ -98,24 +138,7 @@ class VerifyStage:
                 self.skipped += 1
                 return
             self.verdicts[f"{verifier}:{verdict}"] += 1
-            rows.append(
-                {
-                    "response_id": candidate.response_id,
-                    "problem_id": candidate.problem_id,
-                    "source": candidate.source,
-                    "source_file": candidate.source_file,
-                    "source_row": candidate.source_row,
-                    "origin": candidate.origin,
-                    "verifier": verifier,
-                    "verifier_version": version,
-                    "verdict": verdict,
-                    "passed": passed,
-                    "score": score,
-                    "reason": reason[:500],
-                    "detail": orjson.dumps(detail, default=str, option=orjson.OPT_SORT_KEYS).decode()[:2000],
-                    "duration_s": seconds,
-                }
-            )
+            rows.append(verdict_row(candidate, verifier, version, verdict, passed, reason, detail, score, seconds))
 
         for candidate in chunk:
             started = time.perf_counter()
@@ -143,6 +166,8 @@ class VerifyStage:
         for candidate, verdict in zip(
             maths, self.math_pool.verify_many((c.text, c.reference_answer or "") for c in maths), strict=True
         ):
+            if verdict.verdict == "mismatch":
+                self._mismatches.add(candidate.response_id)
             add(
                 candidate,
                 MATH_VERIFIER,
@@ -194,5 +219,34 @@ class VerifyStage:
                 verdict.detail,
                 verdict.score,
                 verdict.duration_s,
+            )
+        return rows
+
+    def _second_opinions(self, chunk: list[Candidate], stored: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
+        """The judge's look at math-verify's mismatches that have none yet under its current version."""
+        if not self.judge.second_opinion:
+            return []
+        version = self.judge.math_judge_version
+        asked = [
+            c for c in chunk if c.response_id in self._mismatches and (c.response_id, MATH_JUDGE, version) not in stored
+        ]
+        items = [MathJudgeItem(c.prompt, c.reference_answer or "", c.answer) for c in asked]
+        rows = []
+        for candidate, verdict in zip(asked, self.judge.compare_answers(items) if items else [], strict=True):
+            if verdict.verdict == "judge_error":
+                continue  # asked again next run
+            self.verdicts[f"{MATH_JUDGE}:{verdict.verdict}"] += 1
+            rows.append(
+                verdict_row(
+                    candidate,
+                    verdict.verifier,
+                    verdict.verifier_version,
+                    verdict.verdict,
+                    verdict.passed,
+                    verdict.reason,
+                    verdict.detail,
+                    verdict.score,
+                    verdict.duration_s,
+                )
             )
         return rows

@@ -10,6 +10,7 @@ import sys
 from dagster import materialize
 
 from amd_assets.generation import generation_assets
+from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 from resources.teacher import TeacherResource
 
@@ -21,6 +22,7 @@ def main(root: str, url: str, partition: str, checkpoint_every: str, concurrency
         resources={
             "lakehouse": LakehouseResource(root=root),
             "teacher": TeacherResource(backend="openai", base_urls=url, max_concurrency=int(concurrency)),
+            "judge": JudgeResource(),
         },
         run_config={"ops": {"teacher_responses": {"config": {"checkpoint_every": int(checkpoint_every)}}}},
     )

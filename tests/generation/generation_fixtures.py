@@ -16,6 +16,7 @@ from fake_openai_server import FakeOpenAIServer
 from generation_support import SOURCE
 
 from amd_assets.generation import generation_assets, generation_checks
+from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 from resources.teacher import TeacherResource
 
@@ -40,7 +41,7 @@ def run_generation(lakehouse: LakehouseResource) -> Materialize:
             partition_key=SOURCE,
             instance=instance,
             raise_on_error=raise_on_error,
-            resources={"lakehouse": lakehouse, "teacher": teacher},
+            resources={"lakehouse": lakehouse, "teacher": teacher, "judge": JudgeResource()},
             run_config={"ops": {"teacher_responses": {"config": config}}} if config else None,
         )
 

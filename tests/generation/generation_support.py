@@ -12,6 +12,11 @@ from fake_openai_server import FakeOpenAIServer
 
 from amd_assets.contracts.tables import NORMALIZED_PROBLEMS
 from amd_assets.generation.selection import CURATED_TABLE
+from amd_assets.verification.acceptance import Acceptance
+from amd_assets.verification.candidates import candidates
+from amd_assets.verification.judge import JudgeResource
+from amd_assets.verification.stage import category_verifier, verdict_row
+from amd_assets.verification.tables import RESPONSE_VERDICTS
 from resources.lakehouse import LakehouseResource
 from resources.teacher import TeacherResource
 
@@ -62,3 +67,20 @@ def write_curated(lakehouse: LakehouseResource, rows: list[dict[str, Any]], sour
 
 def make_teacher(server: FakeOpenAIServer, **overrides: Any) -> TeacherResource:
     return TeacherResource(**{"backend": "openai", "base_urls": server.url, **FAST, **overrides})
+
+
+def write_verdicts(lakehouse: LakehouseResource, passed: dict[str, bool], source: str = SOURCE) -> None:
+    """What the verification stage writes for these responses (response_id → accepted?): a row for every
+    verifier acceptance requires, under the current versions; a rejected one fails its category verifier."""
+    acceptance = Acceptance(JudgeResource())
+    rows = []
+    for candidate in candidates(lakehouse, source):
+        if candidate.response_id not in passed:
+            continue
+        category = category_verifier(candidate)
+        for verifier, version in acceptance.required(candidate).items():
+            ok = passed[candidate.response_id] or verifier != category
+            verdict = "pass" if ok else "mismatch"
+            rows.append(verdict_row(candidate, verifier, version, verdict, ok, verdict, {}, float(ok), 0.0))
+    batch = pa.RecordBatch.from_pylist(rows, schema=RESPONSE_VERDICTS.schema)
+    lakehouse.append(RESPONSE_VERDICTS.name, [batch], RESPONSE_VERDICTS.schema, ["source"])

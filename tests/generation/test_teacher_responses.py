@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pyarrow as pa
 import pytest
-from generation_support import SOURCE, make_teacher, problem, write_curated
+from generation_support import SOURCE, make_teacher, problem, write_curated, write_verdicts
 
 from amd_assets.generation.driver import TeacherUnavailableError
-from amd_assets.generation.selection import VERDICTS_TABLE
 from amd_assets.generation.tables import TEACHER_RESPONSES
+from amd_assets.verification.candidates import existing_response_id
 from resources.teacher import TeacherResource
 
 pytest_plugins = ["generation_fixtures"]
@@ -126,25 +125,12 @@ def test_samples_per_round_and_the_verdict_signal_decide_what_is_wanted(server, 
     assert [(r["source_row"], r["sample_index"]) for r in first] == [(1, 0), (1, 1), (2, 0), (2, 1)]
     assert len({r["response_id"] for r in first}) == 4
 
-    # what the verification stage will write: problem 0 accepted, both responses of problem 1 rejected,
-    # the existing trace of problem 2 rejected
-    verdicts = [
-        {
-            "source": SOURCE,
-            "problem_id": first[0]["problem_id"],
-            "response_id": first[0]["response_id"],
-            "passed": True,
-        },
-        *[
-            {"source": SOURCE, "problem_id": r["problem_id"], "response_id": r["response_id"], "passed": False}
-            for r in first[2:]
-        ],
-        {"source": SOURCE, "problem_id": f"{2:024x}", "response_id": "trace", "passed": False},
-    ]
-    for verdict in verdicts:
-        verdict["origin"] = "existing" if verdict["response_id"] == "trace" else "teacher"
-    batch = pa.RecordBatch.from_pylist(verdicts)
-    lakehouse.append(VERDICTS_TABLE, [batch], batch.schema, ["source"])
+    # what the verification stage writes: problem 0 accepted, both responses of problem 1 rejected, the existing
+    # trace of problem 2 rejected (every required verifier under the current versions, as acceptance reads them)
+    trace = existing_response_id(f"{2:024x}", "human", None, "an existing answer")
+    write_verdicts(
+        lakehouse, {first[0]["response_id"]: True, **{r["response_id"]: False for r in first[2:]}, trace: False}
+    )
 
     assert run_generation(make_teacher(server), samples_per_round=2, max_attempts=3).success
     before = {r["response_id"] for r in first}

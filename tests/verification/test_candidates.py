@@ -6,11 +6,16 @@ from amd_assets.verification.candidates import Candidate, existing_response_id
 from amd_assets.verification.code_verifier import extract_program
 
 
-def test_existing_trace_ids_are_stable_and_distinct_per_problem_and_model():
-    assert existing_response_id("a" * 24, "human") == existing_response_id("a" * 24, "human")
-    assert existing_response_id("a" * 24, "human") != existing_response_id("b" * 24, "human")
-    assert existing_response_id("a" * 24, "human") != existing_response_id("a" * 24, "deepseek-r1")
-    assert len(existing_response_id("a" * 24, None)) == 24
+def test_existing_trace_ids_are_stable_and_distinct_per_problem_model_and_text():
+    def trace_id(problem: str = "a" * 24, model: str | None = "human", think: str | None = None, answer: str = "4"):
+        return existing_response_id(problem, model, think, answer)
+
+    assert trace_id() == trace_id()
+    assert trace_id() != trace_id(problem="b" * 24)
+    assert trace_id() != trace_id(model="deepseek-r1")
+    # a corrected trace in the source file is a new response: its old verdicts do not carry over
+    assert trace_id() != trace_id(answer="5") and trace_id() != trace_id(think="because")
+    assert len(trace_id(model=None)) == 24
 
 
 def test_candidate_text_is_the_release_format():
