@@ -64,7 +64,7 @@ class Acceptance:
         settings = rule_settings(candidate, self.rules)
         names = [name for name in RULES if name != "rule_language" or settings.check_language]
         wanted = {name: verifier_version(name, settings) for name in names}
-        verifier = category_verifier(candidate)
+        verifier = category_verifier(candidate, self.judge)
         current = {MATH_VERIFIER: MATH_VERIFIER_VERSION, CODE_VERIFIER: CODE_VERIFIER_VERSION}
         wanted[verifier] = current.get(verifier, self.judge.verifier_version)
         return wanted
@@ -94,7 +94,7 @@ class Acceptance:
             decided[name] = (version, outcome)
             if not outcome.passed:
                 failed.append(name)
-        category = decided.get(category_verifier(candidate))
+        category = decided.get(category_verifier(candidate, self.judge))
         score = category[1].score if category else None
         status = REJECTED if failed else PENDING if missing else ACCEPTED
         return Assessment(status, decided, tuple(failed), tuple(missing), score)

@@ -8,6 +8,10 @@ passes when score >= `pass_threshold`. Verdicts:
     these so a later run retries them);
   - `unverified`: no judge configured (`base_url` None). Never passed, so never released as verified.
 
+Reward model (`mode="reward"`, verifier `judge_reward`): the (prompt, answer) conversation is posted to a pooling
+endpoint (vLLM's `/pooling` for `*ForRewardModeling` / `--runner pooling` models); the reward is the last number of
+the returned data, squashed with a sigmoid when `reward_sigmoid` (raw logits), and passes at `pass_threshold`.
+
 Second opinion on math (`math_judge`): when math-verify says `mismatch`, the same endpoint may be asked whether the
 response's final answer and the reference are mathematically equivalent (strict JSON `{"equivalent": bool}`);
 it is recorded as its own verifier, so the audit shows every overturned mismatch.
@@ -22,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 import os
 import re
 import time
@@ -29,11 +34,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import httpx
 import openai
 from dagster import ConfigurableResource
 
 VERIFIER = "judge_rubric"
 RUBRIC_VERSION = "1"
+REWARD_VERIFIER = "judge_reward"
+REWARD_VERSION = "1"
 MATH_JUDGE = "math_judge"
 MATH_JUDGE_VERSION = "1"
 CRITERIA = ("correctness", "helpfulness", "coherence")
@@ -133,9 +141,14 @@ def rubric_score(data: dict[str, Any]) -> float:
 
 
 class JudgeResource(ConfigurableResource):
-    """Rubric judge behind any OpenAI-compatible chat endpoint; `base_url` None means no judge is configured."""
+    """Rubric judge behind any OpenAI-compatible chat endpoint, or a reward model behind a pooling endpoint;
+    `base_url` None means no judge is configured."""
 
     base_url: str | None = None
+    mode: str = "rubric"  # "rubric" (chat LLM judge) or "reward" (reward model)
+    # Where the reward model answers, relative to the server root (base_url without its /v1).
+    reward_path: str = "/pooling"
+    reward_sigmoid: bool = True
     model: str = "judge"
     api_key_env: str = "JUDGE_API_KEY"
     pass_threshold: float = 0.75
@@ -155,8 +168,15 @@ class JudgeResource(ConfigurableResource):
         return bool(self.base_url)
 
     @property
+    def verifier(self) -> str:
+        return REWARD_VERIFIER if self.mode == "reward" else VERIFIER
+
+    @property
     def verifier_version(self) -> str:
         # Model, prompt and threshold all change verdicts, so each gets a new version and a re-verification.
+        if self.mode == "reward":
+            key = json.dumps([self.model, self.pass_threshold, self.reward_sigmoid, self.max_answer_chars])
+            return f"{REWARD_VERSION}+{hashlib.sha256(key.encode()).hexdigest()[:8]}"
         key = json.dumps([SYSTEM_PROMPT, USER_TEMPLATE, self.model, self.pass_threshold, self.max_answer_chars])
         return f"{RUBRIC_VERSION}+{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
@@ -185,6 +205,10 @@ class JudgeResource(ConfigurableResource):
     async def judge_async(self, items: Sequence[JudgeItem]) -> list[JudgeVerdict]:
         if not self.configured:
             return [self._unverified() for _ in items]
+        if self.mode == "reward":
+            return await self._rewards(items)
+        if self.mode != "rubric":
+            raise ValueError(f"judge mode must be 'rubric' or 'reward', not {self.mode!r}")
         return await self._gather(items, self._judge_one)
 
     async def _gather(self, items: Sequence[Any], ask: Any) -> list[JudgeVerdict]:
@@ -204,7 +228,7 @@ class JudgeResource(ConfigurableResource):
             return list(await asyncio.gather(*(one(item) for item in items)))
 
     def _unverified(self) -> JudgeVerdict:
-        return JudgeVerdict(VERIFIER, self.verifier_version, False, "unverified", "no judge configured", None)
+        return JudgeVerdict(self.verifier, self.verifier_version, False, "unverified", "no judge configured", None)
 
     def _verdict(
         self,
@@ -217,7 +241,7 @@ class JudgeResource(ConfigurableResource):
     ) -> JudgeVerdict:
         passed = verdict == "pass"
         duration = round(time.monotonic() - started, 4)
-        version = self.verifier_version if verifier == VERIFIER else self.math_judge_version
+        version = self.math_judge_version if verifier == MATH_JUDGE else self.verifier_version
         return JudgeVerdict(verifier, version, passed, verdict, reason, score, detail, duration)
 
     async def _ask(self, client: openai.AsyncOpenAI, messages: list[dict[str, str]]) -> str:
@@ -279,3 +303,55 @@ class JudgeResource(ConfigurableResource):
         if score >= self.pass_threshold:
             return self._verdict("pass", "ok", score, detail, started)
         return self._verdict("fail", "below_threshold", score, detail, started)
+
+    async def _rewards(self, items: Sequence[JudgeItem]) -> list[JudgeVerdict]:
+        root = (self.base_url or "").rstrip("/").removesuffix("/v1")
+        headers = {"Authorization": f"Bearer {os.environ.get(self.api_key_env) or 'EMPTY'}"}
+        slots = asyncio.Semaphore(self.max_concurrency)
+        async with httpx.AsyncClient(base_url=root, headers=headers, timeout=self.timeout_s) as client:
+
+            async def one(item: JudgeItem) -> JudgeVerdict:
+                async with slots:
+                    return await self._reward_one(client, item)
+
+            return list(await asyncio.gather(*(one(item) for item in items)))
+
+    async def _reward_one(self, client: httpx.AsyncClient, item: JudgeItem) -> JudgeVerdict:
+        started = time.monotonic()
+        messages = [
+            {"role": "user", "content": item.prompt},
+            {"role": "assistant", "content": item.answer[: self.max_answer_chars]},
+        ]
+        body = {"model": self.model, "messages": messages}
+        for attempt in range(self.max_retries + 1):
+            try:
+                reply = await client.post(self.reward_path, json=body)
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            else:
+                if reply.status_code == 200:
+                    break
+                error = f"HTTP {reply.status_code}: {reply.text[:200]}"
+                if reply.status_code not in (408, 409, 429) and reply.status_code < 500:
+                    attempt = self.max_retries  # a bad request does not get better by asking again
+            if attempt == self.max_retries:
+                return self._verdict("judge_error", "request_failed", None, {"error": error[:500]}, started)
+            await asyncio.sleep(min(0.5 * 2**attempt, 8.0))
+        try:
+            raw = _last_number(reply.json()["data"][0]["data"])
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            detail = {"raw": reply.text[:500]}
+            return self._verdict("judge_error", f"unparseable: {type(exc).__name__}", None, detail, started)
+        score = 1.0 / (1.0 + math.exp(-raw)) if self.reward_sigmoid else raw
+        detail = {"reward": raw, "threshold": self.pass_threshold}
+        verdict, reason = ("pass", "ok") if score >= self.pass_threshold else ("fail", "below_threshold")
+        return self._verdict(verdict, reason, score, detail, started, self.verifier)
+
+
+def _last_number(data: Any) -> float:
+    """A pooling reply's reward: a number, or the last number of (nested) per-token lists."""
+    while isinstance(data, list):
+        data = data[-1]
+    if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+        raise ValueError(f"not a finite number: {data!r}")
+    return float(data)

@@ -24,6 +24,7 @@ import pyarrow.dataset as ds
 from amd_assets.verification.candidates import Candidate, candidates
 from amd_assets.verification.code_verifier import extract_program
 from amd_assets.verification.judge import MATH_JUDGE, JudgeItem, JudgeResource, MathJudgeItem
+from amd_assets.verification.judge import VERIFIER as JUDGE_VERIFIER
 from amd_assets.verification.math_verifier import MATH_VERIFIER, MATH_VERIFIER_VERSION, MathVerifierPool
 from amd_assets.verification.rules import RuleSettings, run_rules
 from amd_assets.verification.tables import RESPONSE_VERDICTS
@@ -35,13 +36,14 @@ CODE_VERIFIER_VERSION = "1"
 CHUNK = 512
 
 
-def category_verifier(candidate: Candidate) -> str:
-    """Which verifier decides correctness: tests beat a reference answer, a reference beats the judge."""
+def category_verifier(candidate: Candidate, judge: JudgeResource | None = None) -> str:
+    """Which verifier decides correctness: tests beat a reference answer, a reference beats the judge (rubric
+    LLM judge or reward model, as the judge resource is configured)."""
     if candidate.test_cases:
         return CODE_VERIFIER
     if candidate.reference_answer:
         return MATH_VERIFIER
-    return "judge_rubric"
+    return judge.verifier if judge is not None else JUDGE_VERIFIER
 
 
 def rule_settings(candidate: Candidate, base: RuleSettings) -> RuleSettings:
@@ -156,7 +158,7 @@ class VerifyStage:
                 )
         by_verifier: dict[str, list[Candidate]] = {}
         for candidate in chunk:
-            by_verifier.setdefault(category_verifier(candidate), []).append(candidate)
+            by_verifier.setdefault(category_verifier(candidate, self.judge), []).append(candidate)
 
         maths = [
             c
@@ -204,7 +206,7 @@ class VerifyStage:
                 verdict.wall_time_s,
             )
 
-        judged = by_verifier.get("judge_rubric", [])
+        judged = by_verifier.get(self.judge.verifier, [])
         results = self.judge.judge([JudgeItem(prompt=c.prompt, answer=c.answer) for c in judged]) if judged else []
         for candidate, verdict in zip(judged, results, strict=True):
             if verdict.verdict == "judge_error":

@@ -175,3 +175,61 @@ def test_version_changes_with_model_and_threshold() -> None:
     base = JudgeResource(base_url="http://127.0.0.1:1/v1")
     assert base.verifier_version != JudgeResource(base_url=base.base_url, pass_threshold=0.5).verifier_version
     assert base.verifier_version != JudgeResource(base_url=base.base_url, model="other").verifier_version
+
+
+@contextmanager
+def reward_stub(replies: list[tuple[int, object]]) -> Iterator[tuple[str, list[dict]]]:
+    """A vLLM-style pooling endpoint at /pooling (beside /v1): serves `replies` (status, data) in order."""
+    log: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            log.append({"path": self.path, **body})
+            status, data = replies[min(len(log) - 1, len(replies) - 1)]
+            payload = json.dumps({"data": [{"index": 0, "object": "pooling", "data": data}]}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", log
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("data", "verdict"), [([[0.1], [2.0]], "pass"), ([-1.5], "fail"), (0.0, "pass")])
+def test_reward_model_scores_through_the_pooling_endpoint(data: object, verdict: str) -> None:
+    with reward_stub([(200, data)]) as (url, log):
+        [result] = judge(url, mode="reward", pass_threshold=0.5).judge([ITEM])
+    assert (result.verifier, result.verdict, result.passed) == ("judge_reward", verdict, verdict == "pass")
+    assert 0.0 <= result.score <= 1.0
+    assert log[0]["path"] == "/pooling" and [m["role"] for m in log[0]["messages"]] == ["user", "assistant"]
+    assert log[0]["messages"][1]["content"] == ITEM.answer
+
+
+def test_reward_model_retries_server_errors_and_never_guesses_from_garbage() -> None:
+    with reward_stub([(503, None), (200, [3.0])]) as (url, log):
+        [result] = judge(url, mode="reward").judge([ITEM])
+    assert result.verdict == "pass" and len(log) == 2
+    with reward_stub([(200, "not a number")]) as (url, _):
+        [garbled] = judge(url, mode="reward").judge([ITEM])
+    assert garbled.verdict == "judge_error" and garbled.reason.startswith("unparseable")
+    with reward_stub([(400, None)]) as (url, log):
+        [refused] = judge(url, mode="reward").judge([ITEM])
+    assert refused.verdict == "judge_error" and len(log) == 1  # a bad request is not retried
+
+
+def test_reward_mode_has_its_own_verifier_name_and_version() -> None:
+    rubric, reward = JudgeResource(), JudgeResource(mode="reward")
+    assert reward.verifier == "judge_reward" and reward.verifier_version != rubric.verifier_version
+    [unverified] = reward.judge([ITEM])
+    assert (unverified.verifier, unverified.verdict, unverified.passed) == ("judge_reward", "unverified", False)
