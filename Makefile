@@ -25,6 +25,14 @@ bootstrap: $(VENV_STAMP)
 	  else \
 	    echo "bubblewrap is missing: run 'sudo apt-get install -y bubblewrap' (the code sandbox needs it)" >&2; exit 1; \
 	  fi; }
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium (the Dagster UI browser test drives it; Playwright never downloads a browser)"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "warning: chromium is missing: run 'sudo apt-get install -y chromium' (the UI test in tests/ui drives it" \
+	      "and fails without it; AMD_SKIP_UI_TEST=1 skips it)" >&2; \
+	  fi; }
 
 $(VENV_STAMP): uv.lock pyproject.toml
 	@command -v uv >/dev/null || { \

@@ -2,6 +2,7 @@
 
 from dagster import Definitions
 
+from amd_assets.audits.assets import audit_assets
 from amd_assets.curation.assets import (
     curated_problems,
     decontaminated_problems,
@@ -13,6 +14,7 @@ from amd_assets.curation.checks import curation_checks
 from amd_assets.generation import generation_assets, generation_checks
 from amd_assets.ingest import ingest_assets, ingest_checks
 from amd_assets.jobs import PIPELINE_JOBS, PREPARE_SOURCES, REGENERATE
+from amd_assets.release import release_assets, release_checks
 from amd_assets.resources import build_resources
 from amd_assets.verification.assets import distilled_samples, response_verdicts
 from amd_assets.verification.checks import verification_checks
@@ -28,8 +30,10 @@ ALL_ASSETS = [
     *generation_assets,
     response_verdicts,
     distilled_samples,
+    *release_assets,
+    *audit_assets,
 ]
-ALL_CHECKS = [*ingest_checks, *curation_checks, *generation_checks, *verification_checks]
+ALL_CHECKS = [*ingest_checks, *curation_checks, *generation_checks, *verification_checks, *release_checks]
 
 defs = Definitions(
     assets=ALL_ASSETS,

@@ -10,6 +10,8 @@ CURATE_SOURCES = "curate_sources"
 GENERATE_RESPONSES = "generate_responses"
 VERIFY_RESPONSES = "verify_responses"
 REGENERATE = "regenerate_responses"
+RELEASE = "release_dataset"
+AUDIT = "audit"
 
 prepare_sources = define_asset_job(
     PREPARE_SOURCES,
@@ -48,6 +50,20 @@ regenerate_responses = define_asset_job(
     description="One source: another round of rejection sampling (generate, verify, select) in one run.",
 )
 
+release_dataset = define_asset_job(
+    RELEASE,
+    selection=AssetSelection.assets("release"),
+    description="All sources at once: the versioned release folder (JSONL.zst, Parquet, card, manifest), its "
+    "release_rows partition and the release gates.",
+)
+
+audit = define_asset_job(
+    AUDIT,
+    selection=AssetSelection.groups("audits"),
+    description="dbt build over the lakehouse: the audit models and their tests (the release gate among them) as "
+    "asset checks; runs after the release.",
+)
+
 PIPELINE_JOBS = [
     prepare_sources,
     deduplicate,
@@ -55,4 +71,6 @@ PIPELINE_JOBS = [
     generate_responses,
     verify_responses,
     regenerate_responses,
+    release_dataset,
+    audit,
 ]

@@ -4,8 +4,10 @@ Delta is read through pyarrow datasets registered in DuckDB, so filters and proj
 DuckDB extension is ever downloaded.
 """
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 from dagster import ResourceDependency
@@ -13,6 +15,22 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from resources.lakehouse import LakehouseResource
+
+# Views over the tables, each a `CREATE ... VIEW` in a .sql file kept next to the code owning its tables; a
+# `-- needs: a, b` header lists the tables it reads, and it is created only when they are all registered.
+SQL_VIEWS = [Path(__file__).resolve().parents[1] / "amd_assets" / "release" / "release_lineage.sql"]
+
+
+def register_sql_views(connection: duckdb.DuckDBPyConnection, registered: list[str]) -> list[str]:
+    created = []
+    for path in SQL_VIEWS:
+        text = path.read_text()
+        needs = re.search(r"^-- needs:(.*?)^CREATE", text, re.S | re.M)
+        tables = re.findall(r"[a-z_]+", needs.group(1)) if needs else []
+        if set(tables) <= set(registered):
+            connection.execute(text)
+            created.append(path.stem)
+    return created
 
 
 def register_lakehouse_views(
@@ -30,7 +48,7 @@ def register_lakehouse_views(
         version = (versions or {}).get(name)
         connection.register(name, lakehouse.dataset(name, version))
         registered.append(name)
-    return registered
+    return registered + register_sql_views(connection, registered)
 
 
 class LakehouseDuckDB(DuckDBResource):

@@ -53,6 +53,18 @@ class Pipeline:
     def verify(self, source: str) -> ExecuteInProcessResult:
         return self.run(["response_verdicts", "distilled_samples"], source)
 
+    def release(self, config: dict | None = None) -> ExecuteInProcessResult:
+        run_config = {"ops": {"release": {"config": config}}} if config else None
+        result = materialize(
+            self.assets,
+            selection=["release"],
+            instance=self.instance,
+            resources=self.resources,
+            run_config=run_config,
+        )
+        assert result.success
+        return result
+
     def all(self, sources: list[str]) -> None:
         for source in sources:
             self.prepare(source)

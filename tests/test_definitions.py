@@ -97,3 +97,29 @@ def test_resources_follow_the_environment(monkeypatch, tmp_path):
 def test_change_sensors_target_the_per_source_job():
     for name in ("source_change", "benchmark_change"):
         assert defs.resolve_sensor_def(name).job_name == PREPARE_SOURCES
+
+
+def test_dbt_audits_sit_downstream_of_the_delta_assets_and_tests_are_checks():
+    from amd_assets.jobs import AUDIT
+
+    graph = defs.resolve_asset_graph()
+
+    def parents(name: str) -> set[str]:
+        return {key.to_user_string() for key in graph.get(AssetKey(name)).parent_keys}
+
+    audits = {key.path[-1] for key in graph.get_all_asset_keys() if graph.get(key).group_name == "audits"}
+    assert {"release_gate", "release_composition", "stage_funnel", "verification_pass_rates"} <= audits
+    assert {"response_length_stats", "contamination_hits", "cost_per_accepted_sample"} <= audits
+    assert parents("release_gate") == {"release"}
+    assert parents("release_composition") == {"release_gate"}
+    # rejections and quarantine are side tables: the funnel depends on every asset that writes them
+    rejection_writers = {"filtered_problems", "decontaminated_problems", "dedup_decisions", "curated_problems"}
+    assert rejection_writers | {"distilled_samples", "raw_problems", "normalized_problems"} <= parents("stage_funnel")
+    assert parents("verification_pass_rates") == {"response_verdicts", "curated_problems"}
+    assert parents("cost_per_accepted_sample") == {"teacher_responses", "distilled_samples", "curated_problems"}
+    assert not any(key.path[0] == "lakehouse" for key in graph.get_all_asset_keys())  # no stray source assets
+    checks = {(key.asset_key.path[-1], key.name) for key in graph.asset_check_keys}
+    assert ("release_gate", "unique_combination_release_gate_release_version__problem_id") in checks
+    assert ("release_gate", "accepted_values_release_gate_origin__existing__teacher") in checks
+    assert ("stage_funnel", "stage_funnel_balances") in checks
+    assert defs.resolve_job_def(AUDIT).partitions_def is None

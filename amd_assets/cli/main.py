@@ -32,40 +32,42 @@ def _materialize(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from amd_assets.cli.audit import audit_table, dbt_build, default_audit_db
+    from amd_assets.cli.audit import dbt_build, default_audit_db, print_audits
 
     audit_db = default_audit_db()
     code = dbt_build(_lakehouse(args).root_path(), audit_db, quiet=args.quiet)
     if code == 0:
-        print(f"Audit database (dbt): {audit_db}\ningest_funnel:")
-        print(audit_table(audit_db, "ingest_funnel"))
+        print_audits(audit_db)
     else:
         print(f"dbt build failed (exit {code}): an audit test or model failed, see above", file=sys.stderr)
     return code
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from amd_assets.cli.run import materialize_sources
-    from amd_assets.cli.summary import rejection_funnel, stage_counts
+    from amd_assets.cli.audit import default_audit_db, print_audits
+    from amd_assets.cli.run import latest_release, materialize_sources
+    from amd_assets.cli.summary import stage_counts, verdict_counts
 
     lakehouse = _lakehouse(args)
-    print("Materializing every source (prepare each source, dedup across all, curate each source):")
+    print("Materializing every source: prepare, dedup (all), curate, generate, verify, then release and audit:")
     runs = materialize_sources()
     print("\nRows per source and stage:")
     print(stage_counts(lakehouse) or "(nothing written)")
-    print("Rejected rows per source, stage and reason (the funnel):")
-    print(rejection_funnel(lakehouse) or "(nothing rejected)")
+    print("Verdicts per verifier, verdict and reason (response_verdicts):")
+    print(verdict_counts(lakehouse) or "(nothing verified)")
     if os.environ.get("AMD_TEACHER_BACKEND", "none") == "none":
         print("Teacher: not configured (AMD_TEACHER_BACKEND), so teacher_responses wrote nothing; see the README.")
-    print(f"Lakehouse: {lakehouse.root_path()}\n")
-    args.quiet = True
-    audit_code = _audit(args)
+    print(f"Lakehouse: {lakehouse.root_path()}")
     print('Query it:  uv run amd sql "SELECT source, count(*) FROM normalized_problems GROUP BY 1"')
-    print("Browse it: make ui  (then http://127.0.0.1:3000)")
+    print("Browse it: make ui  (then http://127.0.0.1:3000)\n")
+    release = latest_release()
+    print(f"Release: {release or '(none: the release run failed, see above)'}")
+    # dbt's tables, built by the `audit` job (the last run of materialize_sources): composition, then the funnel.
+    audit_code = print_audits(default_audit_db(), ("release_composition", "stage_funnel"))
     failed = [f"{run.job}:{run.partition or 'all'}" for run in runs if not run.success]
     if failed:
-        print(f"FAILED sources: {failed}", file=sys.stderr)
-    return 1 if failed or audit_code else 0
+        print(f"FAILED runs: {failed}", file=sys.stderr)
+    return 1 if failed or audit_code or not release else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit.set_defaults(handler=_audit)
     demo = commands.add_parser("demo", help="materialize every sample source and print what was built")
     demo.set_defaults(handler=_demo)
+    from amd_assets.cli import lineage, release_diff
+
+    lineage.add_command(commands)
+    release_diff.add_command(commands)
     return parser
 
 

@@ -10,10 +10,18 @@ import os
 import time
 from dataclasses import dataclass
 
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 
 from amd_assets.definitions import defs
-from amd_assets.jobs import CURATE_SOURCES, DEDUPLICATE, GENERATE_RESPONSES, PREPARE_SOURCES, VERIFY_RESPONSES
+from amd_assets.jobs import (
+    AUDIT,
+    CURATE_SOURCES,
+    DEDUPLICATE,
+    GENERATE_RESPONSES,
+    PREPARE_SOURCES,
+    RELEASE,
+    VERIFY_RESPONSES,
+)
 from amd_assets.partitions import source_partitions
 
 # The run's full event log stays in the instance (and the UI); the terminal gets warnings and errors only.
@@ -55,7 +63,8 @@ def _run(dagster_instance: DagsterInstance, job_name: str, partition: str | None
 
 
 def materialize_sources(sources: list[str] | None = None) -> list[JobRun]:
-    """Prepare the sources, dedup across all of them, then curate the sources; stops at a failed phase."""
+    """Prepare the sources, dedup across all of them, curate, generate and verify each source, then release;
+    stops at a failed phase."""
     known = source_partitions.get_partition_keys()
     unknown = sorted(set(sources or []) - set(known))
     if unknown:
@@ -74,5 +83,18 @@ def materialize_sources(sources: list[str] | None = None) -> list[JobRun]:
             phase = [_run(dagster_instance, job, source) for source in known]
             runs += phase
             if not all(run.success for run in phase):
-                break
+                return runs
+        # The release is global: one run over every source's distilled samples, gated by its checks.
+        runs.append(_run(dagster_instance, RELEASE, None))
+        if runs[-1].success:
+            # dbt audits over everything written, the release gate among their tests (asset checks).
+            runs.append(_run(dagster_instance, AUDIT, None))
     return runs
+
+
+def latest_release() -> str | None:
+    """The folder of the newest `release` materialization in the instance `amd materialize` uses."""
+    event = instance().get_latest_materialization_event(AssetKey("release"))
+    materialization = event.asset_materialization if event else None
+    path = materialization.metadata.get("path") if materialization else None
+    return str(path.value) if path is not None else None

@@ -11,7 +11,6 @@ from amd_assets.contracts.tables import (
     NORMALIZED_PROBLEMS,
     QUARANTINE,
     RAW_PROBLEMS,
-    REJECTIONS,
 )
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import register_lakehouse_views
@@ -24,23 +23,20 @@ STAGE_TABLES = [
     CURATED_PROBLEMS.name,
     "distilled_samples",
 ]
-FUNNEL = f"""
-SELECT source, stage, reason, problems FROM (
-    SELECT source, stage, reason, count(*) AS problems,
-           list_position(['filter', 'decontaminate', 'dedup', 'curate'], stage) AS step
-    FROM {REJECTIONS.name}
-    GROUP BY source, stage, reason
-)
-ORDER BY source, step, problems DESC, reason
+VERDICTS = """
+SELECT verifier, verdict, reason, count(*) AS responses
+FROM (SELECT verifier, verdict, left(split_part(reason, ':', 1), 40) AS reason FROM response_verdicts)
+GROUP BY verifier, verdict, reason
+ORDER BY verifier, verdict <> 'pass', responses DESC, reason
 """
 
 
-def rejection_funnel(lakehouse: LakehouseResource) -> str | None:
-    """Rows dropped per source, stage and reason: the curation funnel as one query."""
+def verdict_counts(lakehouse: LakehouseResource) -> str | None:
+    """Verdicts per verifier, verdict and reason (its first clause) over every stored verdict."""
     connection = duckdb.connect(":memory:")
-    if not register_lakehouse_views(connection, lakehouse, [REJECTIONS.name]):
+    if not register_lakehouse_views(connection, lakehouse, ["response_verdicts"]):
         return None
-    return str(connection.sql(FUNNEL))
+    return str(connection.sql(VERDICTS).limit(60))
 
 
 def stage_counts(lakehouse: LakehouseResource) -> str | None:

@@ -1,4 +1,5 @@
--- Per source, stage and reason: how many problems curation dropped, and what share of the source that is.
+-- Per source, stage and reason: how many problems a stage dropped, and what share of the source that is
+-- (stage_funnel has the same with per-stage input and output counts; this one stays for existing queries).
 with read as (
     select source, count(*) as normalized from {{ source('lakehouse', 'normalized_problems') }} group by 1
 )

@@ -1,0 +1,16 @@
+"""Where dbt writes the audit database (dbt is its only writer; `amd audit` and the UI only read it)."""
+
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+from amd_assets.audits.dbt_project import DEFAULT_AUDIT_DB
+
+
+class AuditDatabaseResource(ConfigurableResource):
+    """The DuckDB file the dbt audit models are built into."""
+
+    path: str = str(DEFAULT_AUDIT_DB)
+
+    def resolved(self) -> Path:
+        return Path(self.path).expanduser().resolve()

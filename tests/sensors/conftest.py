@@ -1,0 +1,42 @@
+"""Sensors evaluated the way the daemon does, one tick at a time: `build_sensor_context` on a real ephemeral
+instance, the previous tick's cursor passed to the next."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, SensorResult, build_sensor_context
+
+from amd_assets.registry import REPO_ROOT
+
+Evaluate = Callable[..., SensorResult]
+
+
+@pytest.fixture(scope="module")
+def instance():
+    with DagsterInstance.ephemeral() as ephemeral:
+        yield ephemeral
+
+
+@pytest.fixture
+def evaluate(instance) -> Evaluate:
+    def tick(sensor, resources: dict, cursor: str | None = None) -> SensorResult:
+        result = sensor(build_sensor_context(instance=instance, cursor=cursor, resources=resources))
+        assert isinstance(result, SensorResult), result
+        return result
+
+    return tick
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """sources.yaml and benchmarks.yaml with the sample and benchmark files they name, copied (mtimes kept) to a
+    tmp dir: the relative paths stay valid, and the tests can touch files without touching the repo."""
+    for name in ("sources.yaml", "benchmarks.yaml"):
+        shutil.copy2(REPO_ROOT / name, tmp_path / name)
+    for folder in ("data/samples", "data/benchmarks"):
+        shutil.copytree(REPO_ROOT / folder, tmp_path / folder)
+    return tmp_path
