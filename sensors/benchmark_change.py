@@ -15,10 +15,13 @@ from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegist
 
 
 def benchmarks_fingerprint(resource: BenchmarkRegistryResource) -> str:
-    """The registry file's bytes and every benchmark file's size and mtime."""
+    """The registry file's bytes and every enabled benchmark file's size and mtime (a disabled benchmark's files
+    cannot change what decontamination removes; switching it on changes the registry file itself)."""
     registry = resource.load()
     digest = hashlib.sha256(registry.path.read_bytes())
     for name in sorted(registry.benchmarks):
+        if not registry.benchmarks[name].enabled:
+            continue
         try:
             files = registry.files(name)
         except SourceFileError:

@@ -44,3 +44,24 @@ def test_changed_benchmark_file_requests_every_source_once(repo_copy, evaluate):
     second = evaluate(sensor, resources, changed.cursor)
     assert [r.partition_key for r in second.run_requests] == sources
     assert not {r.run_key for r in second.run_requests} & {r.run_key for r in changed.run_requests}
+
+
+def test_a_disabled_benchmarks_file_changes_nothing_until_it_is_enabled(repo_copy, evaluate):
+    resources = {
+        "benchmark_registry": BenchmarkRegistryResource(path=str(repo_copy / "benchmarks.yaml")),
+        "source_registry": SourceRegistryResource(path=str(repo_copy / "sources.yaml")),
+    }
+    sensor = build_benchmark_change_sensor(PREPARE_SOURCES)
+    baseline = evaluate(sensor, resources, None)
+    registry = BenchmarkRegistryResource(path=str(repo_copy / "benchmarks.yaml")).load()
+    disabled = next(name for name, spec in registry.benchmarks.items() if not spec.enabled)
+    for file in registry.files(disabled):
+        file.write_bytes(file.read_bytes() + b"\n")
+    assert evaluate(sensor, resources, baseline.cursor).run_requests == []
+    config = repo_copy / "benchmarks.yaml"
+    text = config.read_text()
+    assert "enabled: false" in text
+    config.write_text(text.replace("enabled: false", "enabled: true", 1))
+    assert len(evaluate(sensor, resources, baseline.cursor).run_requests) == len(
+        load_registry(repo_copy / "sources.yaml").names
+    )
