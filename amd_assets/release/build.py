@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -18,7 +19,7 @@ import pyarrow.parquet as pq
 from amd_assets.release.card import write_readme
 from amd_assets.release.files import SPLITS, SplitWriter
 from amd_assets.release.manifest import code_version, config_hash, describe_files, read_manifest, write_manifest
-from amd_assets.release.source_tables import content_digest, pin_versions, release_connection
+from amd_assets.release.source_tables import content_digest, pin_versions, release_connection, released_sources
 from amd_assets.release.store import ReleaseConfig, ReleaseStoreResource
 from amd_assets.release.tables import RELEASE_ROWS
 from amd_assets.release.versions import current_versions
@@ -26,6 +27,7 @@ from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 
 BATCH_ROWS = 8192
+COMMIT_ROWS = 16_384
 
 
 class ReleaseConflict(Exception):
@@ -71,22 +73,15 @@ def build_release(
     lakehouse: LakehouseResource, store: ReleaseStoreResource, judge: JudgeResource, config: ReleaseConfig
 ) -> BuiltRelease:
     pinned = pin_versions(lakehouse)
-    connection = release_connection(lakehouse, pinned, judge)
-    digest = content_digest(connection)
+    digest = content_digest(lakehouse, pinned, judge)
     version = config.version or f"r-{digest[:12]}"
     target = store.path(version)
     created_at = _created_at(target, digest, config)
     staging = store.root_path() / f".tmp-{version}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
-        built = _write_folder(connection, staging, version, config.rows_per_shard)
-        built.delta_version = lakehouse.replace_partition(
-            RELEASE_ROWS.name,
-            _staged_batches(staging),
-            RELEASE_ROWS.schema,
-            {"release_version": version},
-            RELEASE_ROWS.partition_by,
-        )
+        built = _write_folder(lakehouse, pinned, judge, staging, version, config.rows_per_shard)
+        built.delta_version = _write_release_rows(lakehouse, staging, version)
         settings = config.model_dump(exclude={"overwrite"})
         built.manifest = {
             "release_version": version,
@@ -110,25 +105,84 @@ def build_release(
     return built
 
 
-def _write_folder(connection: Any, staging: Path, version: str, rows_per_shard: int) -> BuiltRelease:
-    columns = ", ".join(name for name in RELEASE_ROWS.schema.names if name != "release_version")
+def _write_folder(
+    lakehouse: LakehouseResource,
+    pinned: dict[str, int],
+    judge: JudgeResource,
+    staging: Path,
+    version: str,
+    rows_per_shard: int,
+) -> BuiltRelease:
     built = BuiltRelease(version, staging, -1)
+    sources = released_sources(lakehouse, pinned)
     files: list[str] = []
     for origin, split in SPLITS.items():
-        query = f"SELECT ?::VARCHAR AS release_version, {columns} FROM release_candidates WHERE origin = ? "
-        reader = connection.sql(query + "ORDER BY source, problem_id", params=[version, origin])
-        batches = (batch.cast(RELEASE_ROWS.schema) for batch in reader.to_arrow_reader(BATCH_ROWS))
         writer = SplitWriter(staging, split, rows_per_shard)
-        rows = writer.write(batches)
+        rows = writer.write(_split_batches(lakehouse, pinned, judge, version, origin, sources, built))
         if rows:
             built.rows_by_split[split] = rows
         files += writer.files
-    sources = connection.execute("SELECT source, count(*) FROM release_candidates GROUP BY 1 ORDER BY 1").fetchall()
-    built.rows_by_source = dict(sources)
+    built.rows_by_source = dict(sorted(built.rows_by_source.items()))
     staged = ds.dataset(sorted(str(p) for p in staging.glob("parquet/*.parquet")), schema=RELEASE_ROWS.schema)
-    connection.register("release_files", staged)
-    write_readme(connection, staging, version, files)
+    with duckdb.connect(":memory:") as connection:  # the card reads the written files and the pinned verdicts
+        connection.register("release_files", staged)
+        connection.register("response_verdicts", lakehouse.dataset("response_verdicts", pinned["response_verdicts"]))
+        connection.register("current_versions", pa.Table.from_pylist(current_versions(judge)))
+        write_readme(connection, staging, version, files)
     return built
+
+
+def _split_batches(
+    lakehouse: LakehouseResource,
+    pinned: dict[str, int],
+    judge: JudgeResource,
+    version: str,
+    origin: str,
+    sources: list[str],
+    built: BuiltRelease,
+) -> Iterator[pa.RecordBatch]:
+    """One split's rows ordered by (source, problem_id), so a re-run writes identical files; one source at a time
+    (its own connection over that source's partitions), so the joins and the sort never hold the whole release."""
+    columns = ", ".join(name for name in RELEASE_ROWS.schema.names if name != "release_version")
+    query = (
+        f"SELECT ?::VARCHAR AS release_version, {columns} FROM release_candidates WHERE origin = ? ORDER BY problem_id"
+    )
+    for source in sources:
+        with release_connection(lakehouse, pinned, judge, source) as connection:
+            for batch in connection.sql(query, params=[version, origin]).to_arrow_reader(BATCH_ROWS):
+                built.rows_by_source[source] = built.rows_by_source.get(source, 0) + batch.num_rows
+                yield batch.cast(RELEASE_ROWS.schema)
+
+
+def _write_release_rows(lakehouse: LakehouseResource, staging: Path, version: str) -> int:
+    """The version's `release_rows` partition, from the staged Parquet, in commits of COMMIT_ROWS rows.
+
+    delta-rs holds everything one write receives in memory when a column is a list of structs of long strings
+    (`messages`; measured ~11 KB per row, growing with the release), so the partition is replaced by the first
+    chunk and the rest appended: memory stays flat at any release size. A reader during the write can see part
+    of the version; the folder is published, and the gates run, only after the last commit.
+    """
+    chunks = _chunks(_staged_batches(staging), COMMIT_ROWS)
+    schema, partition_by = RELEASE_ROWS.schema, RELEASE_ROWS.partition_by
+    delta_version = lakehouse.replace_partition(
+        RELEASE_ROWS.name, next(chunks, []), schema, {"release_version": version}, partition_by
+    )
+    for chunk in chunks:
+        delta_version = lakehouse.append(RELEASE_ROWS.name, chunk, schema, partition_by)
+    return delta_version
+
+
+def _chunks(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[list[pa.RecordBatch]]:
+    chunk: list[pa.RecordBatch] = []
+    size = 0
+    for batch in batches:
+        chunk.append(batch)
+        size += batch.num_rows
+        if size >= rows:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def _staged_batches(staging: Path) -> Iterator[pa.RecordBatch]:

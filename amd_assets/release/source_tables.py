@@ -5,11 +5,11 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
 
 from amd_assets.release.versions import current_versions
 from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
-from resources.lakehouse_sql import register_lakehouse_views
 
 UPSTREAM = ("distilled_samples", "curated_problems", "response_verdicts", "teacher_responses")
 RELEASE_SQL = Path(__file__).with_name("release_rows.sql")
@@ -28,30 +28,42 @@ def pin_versions(lakehouse: LakehouseResource) -> dict[str, int]:
     return {table: lakehouse.version(table) for table in UPSTREAM if lakehouse.exists(table)}
 
 
+def released_sources(lakehouse: LakehouseResource, pinned: dict[str, int]) -> list[str]:
+    """The sources with distilled samples at the pinned version, in release order."""
+    table = lakehouse.read("distilled_samples", columns=["source"], version=pinned.get("distilled_samples"))
+    return sorted(set(table.column("source").to_pylist()))
+
+
 def release_connection(
-    lakehouse: LakehouseResource, pinned: dict[str, int], judge: JudgeResource
+    lakehouse: LakehouseResource, pinned: dict[str, int], judge: JudgeResource, source: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """DuckDB with the pinned tables, the current verifier versions and the `release_candidates` view."""
+    """DuckDB with the pinned tables, the current verifier versions and the `release_candidates` view; with a
+    `source`, every table is cut to that source's partition first, so the view's joins and sort hold one source."""
     missing = [table for table in UPSTREAM[:3] if table not in pinned]
     if missing:
         raise ValueError(f"nothing to release: table(s) {missing} do not exist yet (run verification first)")
     connection = duckdb.connect(":memory:")
-    register_lakehouse_views(connection, lakehouse, list(pinned), pinned)
+    for table, version in pinned.items():
+        dataset = lakehouse.dataset(table, version)
+        connection.register(table, dataset if source is None else dataset.filter(ds.field("source") == source))
     connection.execute(TEACHER_MODELS if "teacher_responses" in pinned else NO_TEACHER)
     connection.register("current_versions", pa.Table.from_pylist(current_versions(judge)))
     connection.execute(RELEASE_SQL.read_text())
     return connection
 
 
-def content_digest(connection: duckdb.DuckDBPyConnection) -> str:
-    """sha256 over the sorted (problem_id, response_id, verdict versions): equal content, equal digest."""
+def content_digest(lakehouse: LakehouseResource, pinned: dict[str, int], judge: JudgeResource) -> str:
+    """sha256 over (source, problem_id, response_id, verdict versions) in release order: equal content, equal
+    digest."""
     digest = hashlib.sha256()
     query = """
-        SELECT problem_id, response_id,
+        SELECT source, problem_id, response_id,
             array_to_string(list_transform(verdicts, lambda v: v.verifier || '=' || v.verifier_version), ',')
         FROM release_candidates ORDER BY problem_id, response_id
     """
-    for batch in connection.sql(query).to_arrow_reader(65_536):
-        for problem, response, versions in zip(*(column.to_pylist() for column in batch.columns), strict=True):
-            digest.update(f"{problem}\t{response}\t{versions}\n".encode())
+    for source in released_sources(lakehouse, pinned):
+        with release_connection(lakehouse, pinned, judge, source) as connection:
+            for batch in connection.sql(query).to_arrow_reader(65_536):
+                for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
+                    digest.update(("\t".join(row) + "\n").encode())
     return digest.hexdigest()

@@ -14,7 +14,7 @@ from dagster import DagsterInvariantViolationError, Failure
 
 from amd_assets.release.files import ASSISTANT_INFO, OWN_COLUMNS, USER_INFO
 from amd_assets.release.manifest import read_manifest
-from amd_assets.release.source_tables import content_digest, release_connection
+from amd_assets.release.source_tables import content_digest
 from amd_assets.release.tables import RELEASE_ROWS
 from amd_assets.verification.judge import JudgeResource
 from amd_assets.verification.tables import DISTILLED_SAMPLES
@@ -95,11 +95,10 @@ def test_pinned_delta_versions_reproduce_an_older_release(history):
     )
     released = pq.read_table(history.folder(history.first) / "parquet", columns=["problem_id", "response_id"])
     assert sorted(old.to_pylist(), key=str) == sorted(released.to_pylist(), key=str)
-    connection = release_connection(lakehouse, pinned, JudgeResource())
-    assert content_digest(connection) == manifest["content_sha256"]
+    assert content_digest(lakehouse, pinned, JudgeResource()) == manifest["content_sha256"]
     assert history.first == f"r-{manifest['content_sha256'][:12]}"
     assert (
-        content_digest(release_connection(lakehouse, {t: lakehouse.version(t) for t in pinned}, JudgeResource()))
+        content_digest(lakehouse, {t: lakehouse.version(t) for t in pinned}, JudgeResource())
         != (manifest["content_sha256"])
     )
 

@@ -49,6 +49,8 @@ rejected as (
     group by error_type, source
 )
 select
+    -- the stage's position in the pipeline, so `order by all` reads the funnel top to bottom
+    list_position(['ingest', 'filter', 'decontaminate', 'dedup', 'curate', 'distill'], r.stage) as step,
     r.stage,
     r.reason,
     r.source,
