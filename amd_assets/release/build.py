@@ -22,7 +22,7 @@ from amd_assets.release.manifest import code_version, config_hash, describe_file
 from amd_assets.release.source_tables import content_digest, pin_versions, release_connection, released_sources
 from amd_assets.release.store import ReleaseConfig, ReleaseStoreResource
 from amd_assets.release.tables import RELEASE_ROWS
-from amd_assets.release.versions import current_versions
+from amd_assets.verification.acceptance import Acceptance
 from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 
@@ -91,7 +91,7 @@ def build_release(
             "lakehouse": lakehouse.root_path(),
             "config": settings,
             "config_sha256": config_hash(settings),
-            "verifiers": current_versions(judge),
+            "verifiers": Acceptance(judge).current_verdicts(),
             "code_version": code_version(),
             "rows": {"total": sum(built.rows_by_split.values()), "by_split": built.rows_by_split},
             "rows_by_source": built.rows_by_source,
@@ -127,7 +127,7 @@ def _write_folder(
     with duckdb.connect(":memory:") as connection:  # the card reads the written files and the pinned verdicts
         connection.register("release_files", staged)
         connection.register("response_verdicts", lakehouse.dataset("response_verdicts", pinned["response_verdicts"]))
-        connection.register("current_versions", pa.Table.from_pylist(current_versions(judge)))
+        connection.register("current_versions", pa.Table.from_pylist(Acceptance(judge).current_verdicts()))
         write_readme(connection, staging, version, files)
     return built
 

@@ -7,7 +7,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from amd_assets.release.versions import current_versions
+from amd_assets.verification.acceptance import Acceptance
 from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 
@@ -47,7 +47,7 @@ def release_connection(
         dataset = lakehouse.dataset(table, version)
         connection.register(table, dataset if source is None else dataset.filter(ds.field("source") == source))
     connection.execute(TEACHER_MODELS if "teacher_responses" in pinned else NO_TEACHER)
-    connection.register("current_versions", pa.Table.from_pylist(current_versions(judge)))
+    connection.register("current_versions", pa.Table.from_pylist(Acceptance(judge).current_verdicts()))
     connection.execute(RELEASE_SQL.read_text())
     return connection
 

@@ -26,6 +26,9 @@ from amd_assets.verification.tables import RESPONSE_VERDICTS
 from resources.lakehouse import LakehouseResource
 
 RULES = ("rule_format", "rule_repetition", "rule_length", "rule_language")
+ORIGINS = ("existing", "teacher")
+# One stand-in problem per category verifier (tests, reference answer): code sandbox, math-verify, the judge.
+STAND_INS = (('{"kind":"assert"}', None), (None, "1"), (None, None))
 ACCEPTED, REJECTED, PENDING = "accepted", "rejected", "pending"
 
 
@@ -69,12 +72,20 @@ class Acceptance:
         wanted[verifier] = current.get(verifier, self.judge.verifier_version)
         return wanted
 
+    def current_verdicts(self) -> list[dict[str, str]]:
+        """(origin, verifier, verifier_version) of every verdict that can count today, per response origin,
+        including the math judge's second opinion (it can overturn a math-verify mismatch)."""
+        found: set[tuple[str, str, str]] = set()
+        for origin in ORIGINS:
+            found.add((origin, MATH_JUDGE, self.judge.math_judge_version))
+            for tests, reference in STAND_INS:
+                candidate = Candidate("", "", "", "", 1, origin, "", "", reference, tests, None, "")
+                found.update((origin, name, version) for name, version in self.required(candidate).items())
+        return [{"origin": o, "verifier": v, "verifier_version": ver} for o, v, ver in sorted(found)]
+
     def current_versions(self) -> set[str]:
         """Every version string a current verdict can carry (to skip old rows before they become Python objects)."""
-        settings = [self.rules, self.rules.model_copy(update={"require_think": False})]
-        rules = {verifier_version(name, s) for name in RULES for s in settings}
-        judges = {self.judge.verifier_version, self.judge.math_judge_version}
-        return rules | judges | {MATH_VERIFIER_VERSION, CODE_VERIFIER_VERSION}
+        return {row["verifier_version"] for row in self.current_verdicts()}
 
     def assess(self, candidate: Candidate, stored: dict[tuple[str, str], Outcome]) -> Assessment:
         decided: dict[str, tuple[str, Outcome]] = {}
