@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 from dagster import ResourceDependency
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
@@ -38,12 +39,18 @@ def register_lakehouse_views(
     lakehouse: LakehouseResource,
     tables: list[str] | None = None,
     versions: Mapping[str, int] | None = None,
+    empty_when_missing: Mapping[str, pa.Schema] | None = None,
 ) -> list[str]:
-    """Register each table (at its pinned version, if any) as a view; returns the names registered."""
+    """Register each table (at its pinned version, if any) as a view; returns the names registered. A missing
+    table named in `empty_when_missing` is registered as an empty table of that schema (a stage that has not run
+    yet has rejected nothing), so queries over it need no special case."""
     names = tables if tables is not None else lakehouse.list_tables()
     registered = []
     for name in names:
         if not lakehouse.exists(name):
+            if name in (empty_when_missing or {}):
+                connection.register(name, empty_when_missing[name].empty_table())  # type: ignore[index]
+                registered.append(name)
             continue
         version = (versions or {}).get(name)
         connection.register(name, lakehouse.dataset(name, version))

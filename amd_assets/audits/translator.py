@@ -22,6 +22,7 @@ class AuditTranslator(DagsterDbtTranslator):
     def __init__(self) -> None:
         # dbt tests on the models (the release gate included, on release_gate) become their asset checks.
         super().__init__(DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self._producers_of: tuple[int, dict[AssetKey, list[AssetKey]]] | None = None
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return AUDIT_GROUP
@@ -46,7 +47,13 @@ class AuditTranslator(DagsterDbtTranslator):
         return spec._replace(blocking=True) if spec is not None else None
 
     def _producers(self, manifest: Mapping[str, Any]) -> dict[AssetKey, list[AssetKey]]:
-        """Source asset key -> the assets writing that side table (only for sources listing amd_producers)."""
+        """Source asset key -> the assets writing that side table (only for sources listing amd_producers);
+        read once per manifest, not once per model."""
+        if self._producers_of is None or self._producers_of[0] != id(manifest):
+            self._producers_of = (id(manifest), self._read_producers(manifest))
+        return self._producers_of[1]
+
+    def _read_producers(self, manifest: Mapping[str, Any]) -> dict[AssetKey, list[AssetKey]]:
         return {
             self.get_asset_key(props): [AssetKey(name) for name in source_meta(props)["amd_producers"]]
             for props in manifest.get("sources", {}).values()

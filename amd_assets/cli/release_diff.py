@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 import duckdb
 
+from amd_assets.contracts.tables import DEDUP_DECISIONS, REJECTIONS
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import register_lakehouse_views
 
@@ -60,19 +61,16 @@ SELECT * FROM removed UNION ALL SELECT * FROM added UNION ALL SELECT * FROM chan
 def release_diff(lakehouse: LakehouseResource, old: str, new: str) -> list[dict[str, str]]:
     """One dict per added, removed or changed problem: change, problem_id, source, response_a/b, reason."""
     connection = duckdb.connect(":memory:")
-    present = register_lakehouse_views(connection, lakehouse, ["release_rows", "rejections", "dedup_decisions"])
+    decisions = {REJECTIONS.name: REJECTIONS.schema, DEDUP_DECISIONS.name: DEDUP_DECISIONS.schema}
+    present = register_lakehouse_views(
+        connection, lakehouse, ["release_rows", *decisions], empty_when_missing=decisions
+    )
     if "release_rows" not in present:
         raise ValueError("no release_rows table: materialize `release` first")
     known = {row[0] for row in connection.execute("SELECT DISTINCT release_version FROM release_rows").fetchall()}
     missing = [version for version in (old, new) if version not in known]
     if missing:
         raise ValueError(f"unknown release version(s) {missing}; known: {sorted(known)}")
-    if "rejections" not in present:
-        connection.execute("CREATE TEMP TABLE rejections (problem_id VARCHAR, stage VARCHAR)")
-    if "dedup_decisions" not in present:
-        connection.execute(
-            "CREATE TEMP TABLE dedup_decisions (problem_id VARCHAR, kept_problem_id VARCHAR, is_kept BOOL)"
-        )
     result = connection.execute(DIFF + " ORDER BY 1, 6, 3, 2", {"a": old, "b": new})
     columns = [column[0] for column in result.description]
     return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]

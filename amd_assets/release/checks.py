@@ -10,6 +10,7 @@ import polars as pl
 import pyarrow.dataset as ds
 from dagster import AssetCheckExecutionContext, AssetCheckResult, MetadataValue, asset_check
 
+from amd_assets.contracts.tables import DEDUP_DECISIONS, REJECTIONS
 from amd_assets.contracts.validate import ValidationReport
 from amd_assets.release.assets import release
 from amd_assets.release.schemas import ReleaseRecord, flatten
@@ -32,12 +33,10 @@ def released_version(context: AssetCheckExecutionContext) -> str:
 def _sql_gate(lakehouse: LakehouseResource, version: str, query: str) -> AssetCheckResult:
     """Each row `query` returns is a violation; it sees `rows` (this version's release rows) and the tables."""
     connection = duckdb.connect(":memory:")
-    register_lakehouse_views(connection, lakehouse, ["rejections", "dedup_decisions"])
+    verdicts = {REJECTIONS.name: REJECTIONS.schema, DEDUP_DECISIONS.name: DEDUP_DECISIONS.schema}
+    register_lakehouse_views(connection, lakehouse, list(verdicts), empty_when_missing=verdicts)
     rows = lakehouse.dataset(RELEASE_ROWS.name).filter(ds.field("release_version") == version)
     connection.register("rows", rows.to_table(columns=["problem_id", "response_id", "source"]))
-    for table, ddl in (("rejections", "stage VARCHAR"), ("dedup_decisions", "is_kept BOOLEAN")):
-        if not lakehouse.exists(table):
-            connection.execute(f"CREATE TEMP TABLE {table} (problem_id VARCHAR, {ddl})")
     violations = connection.sql(query)
     found = violations.fetchall()
     return AssetCheckResult(

@@ -7,6 +7,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from amd_assets.generation.tables import TEACHER_RESPONSES
 from amd_assets.verification.acceptance import Acceptance
 from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
@@ -20,7 +21,6 @@ SELECT DISTINCT ON (response_id) response_id, model, completion_tokens
 FROM teacher_responses WHERE status IN ('ok', 'truncated')
 ORDER BY response_id, created_at DESC
 """
-NO_TEACHER = "CREATE TEMP TABLE teacher_models (response_id VARCHAR, model VARCHAR, completion_tokens BIGINT)"
 
 
 def pin_versions(lakehouse: LakehouseResource) -> dict[str, int]:
@@ -46,7 +46,9 @@ def release_connection(
     for table, version in pinned.items():
         dataset = lakehouse.dataset(table, version)
         connection.register(table, dataset if source is None else dataset.filter(ds.field("source") == source))
-    connection.execute(TEACHER_MODELS if "teacher_responses" in pinned else NO_TEACHER)
+    if "teacher_responses" not in pinned:  # no teacher configured yet: every sample is an existing trace
+        connection.register("teacher_responses", TEACHER_RESPONSES.schema.empty_table())
+    connection.execute(TEACHER_MODELS)
     connection.register("current_versions", pa.Table.from_pylist(Acceptance(judge).current_verdicts()))
     connection.execute(RELEASE_SQL.read_text())
     return connection

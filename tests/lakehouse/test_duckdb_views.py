@@ -34,3 +34,15 @@ def test_views_follow_a_pinned_version(lakehouse):
     connection = duckdb.connect()
     register_lakehouse_views(connection, lakehouse, ["numbers"], versions={"numbers": v0})
     assert connection.execute("SELECT count(*) FROM numbers").fetchone() == (1,)
+
+
+def test_a_missing_table_can_stand_in_as_an_empty_one(lakehouse):
+    import duckdb
+
+    from resources.lakehouse_sql import register_lakehouse_views
+
+    connection = duckdb.connect()
+    assert register_lakehouse_views(connection, lakehouse, ["numbers"]) == []
+    registered = register_lakehouse_views(connection, lakehouse, ["numbers"], empty_when_missing={"numbers": SCHEMA})
+    assert registered == ["numbers"]
+    assert connection.execute("SELECT count(*), count(n) FROM numbers WHERE source = 'a'").fetchone() == (0, 0)
