@@ -1,8 +1,9 @@
 """Math verifier: a response's final answer checked with math-verify against the reference answer.
 
 math-verify relies on `signal.alarm`, and sympy can spin inside C code where no signal lands (`9^{9^{9^9}}`), so
-every math-verify call runs in a worker *process* whose deadline is enforced from the parent: a worker that
-overruns or dies is killed and replaced, and its item gets `timeout`. math-verify's own alarms are disabled in
+every item (answer extraction included: responses are untrusted text) runs in a worker *process* whose deadline,
+in CPU time, is enforced from the parent: a worker that overruns or dies is killed and replaced, and its item gets
+`timeout`. math-verify's own alarms are disabled in
 the workers so that the only timeout is ours and a slow item is never mislabelled `mismatch`.
 
 Verdicts: `pass`, `mismatch`, `no_answer` (nothing to extract), `parse_error` (math-verify extracted nothing
@@ -24,7 +25,16 @@ from multiprocessing.connection import Connection, wait
 from types import TracebackType
 from typing import Any
 
-from amd_assets.verification.math_answers import extract_answer, fast_verdict, to_parse_input
+from amd_assets.verification.math_answers import (
+    Answer,
+    extract,
+    extract_answer,
+    fallback_parse_input,
+    fast_verdict,
+    joined_parts,
+    other_readings,
+    to_parse_input,
+)
 
 __all__ = [
     "MATH_VERIFIER",
@@ -38,10 +48,12 @@ __all__ = [
 
 MATH_VERIFIER = "math_verify"
 # Bump the suffix whenever extraction, fast paths or verdict mapping change: verdicts are keyed by version.
-MATH_VERIFIER_VERSION = f"{version('math-verify')}+amd.2"  # amd.2: shared last_boxed (brace-less \\boxed 5)
+# amd.3: plain answers parsed as math-verify parses them, multi-box answers, display math, linear extraction.
+MATH_VERIFIER_VERSION = f"{version('math-verify')}+amd.3"
 VERDICTS = ("pass", "mismatch", "no_answer", "parse_error", "timeout")
 
 _REFERENCE_CACHE_SIZE = 4096
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -62,26 +74,91 @@ class MathVerdict:
 # --- the math-verify side (runs in workers, or in process for baselines and tests) --------------------------
 
 
-@lru_cache(maxsize=_REFERENCE_CACHE_SIZE)
-def _parse_reference(reference: str, parsing_timeout: int | None) -> list[Any]:
-    # One parse per distinct reference per worker: all responses to a problem share it.
+def _parse_text(text: str, parsing_timeout: int | None) -> list[list[Any]]:
+    """math-verify's parse of an answer or reference, one list per reading: the first reading
+    (`to_parse_input`, boxed when that extracts nothing), then those of an ambiguous text (`other_readings`)."""
     from math_verify import parse
 
-    return parse(to_parse_input(reference), parsing_timeout=parsing_timeout)
+    parsed = parse(to_parse_input(text), parsing_timeout=parsing_timeout)
+    fallback = fallback_parse_input(text)
+    if not parsed and fallback is not None:
+        parsed = parse(fallback, parsing_timeout=parsing_timeout)
+    readings = [parsed, *(parse(other, parsing_timeout=parsing_timeout) for other in other_readings(text))]
+    return [reading for reading in readings if reading]
 
 
-def _math_verify_verdict(answer: str, reference: str, inner_timeout: int | None) -> tuple[str, str]:
-    from math_verify import parse, verify
+@lru_cache(maxsize=_REFERENCE_CACHE_SIZE)
+def _parse_reference(reference: str, parsing_timeout: int | None) -> list[list[Any]]:
+    # One parse per distinct reference per worker: all responses to a problem share it.
+    return _parse_text(reference, parsing_timeout)
 
-    gold = _parse_reference(reference, inner_timeout)
-    if not gold:
+
+def _is_multi_part(gold: list[Any]) -> bool:
+    from sympy import FiniteSet
+
+    return any(isinstance(value, FiniteSet) and len(value) > 1 for value in gold)
+
+
+def _equivalent(golds: list[list[Any]], preds: list[list[Any]], timeout: int | None) -> bool:
+    from math_verify import verify
+
+    return any(verify(gold, pred, timeout_seconds=timeout) for gold in golds for pred in preds)
+
+
+def _math_verify_verdict(answer: Answer, reference: str, inner_timeout: int | None) -> tuple[str, str]:
+    from math_verify import parse
+
+    golds = _parse_reference(reference, inner_timeout)
+    if not golds:
         return "parse_error", "math-verify extracted nothing from the reference"
-    pred = parse(to_parse_input(answer), parsing_timeout=inner_timeout)
-    if not pred:
+    preds = _parse_text(answer.final, inner_timeout)
+    if not preds:
         return "parse_error", "math-verify extracted nothing from the answer"
-    if verify(gold, pred, timeout_seconds=inner_timeout):
+    if _equivalent(golds, preds, inner_timeout):
         return "pass", "math-verify: equivalent"
+    # Several boxes against a multi-part reference: the set of boxes is the answer. A single-part reference
+    # keeps the last box, so "an answer, then a corrected one" is still judged on the correction.
+    if answer.parts and any(_is_multi_part(gold) for gold in golds):
+        joined = parse(joined_parts(answer.parts), parsing_timeout=inner_timeout)
+        if joined and _equivalent(golds, [joined], inner_timeout):
+            return "pass", "math-verify: equivalent (the boxes as one set)"
     return "mismatch", "math-verify: not equivalent"
+
+
+class _Judge:
+    """Extraction, fast paths, verdict memo and math-verify for one (response, reference) pair.
+
+    Everything runs where the deadline applies (a pool worker): extraction of a hostile response is bounded
+    like its verification. `memo` keeps math-verify's verdicts for exact (answer, reference) pairs (rejection
+    sampling produces the same final answer many times per problem); deterministic, so reuse is exact.
+    """
+
+    def __init__(self, fast_paths: bool, inner_timeout: int | None, memo_size: int = 0) -> None:
+        self.fast_paths = fast_paths
+        self.inner_timeout = inner_timeout
+        self.memo_size = memo_size
+        self._memo: OrderedDict[tuple[Answer, str], tuple[str, str]] = OrderedDict()
+
+    def __call__(self, response_text: str, reference: str) -> tuple[str, str, str | None, str]:
+        """(verdict, reason, extracted answer, path)."""
+        answer = extract(response_text)
+        if answer is None:
+            return "no_answer", "no <answer>, \\boxed{} or final line", None, "fast"
+        if self.fast_paths:
+            verdict = fast_verdict(answer.final, reference)
+            if verdict is not None:
+                reason = "exact numeric: equal" if verdict == "pass" else "exact numeric: different"
+                return verdict, reason, answer.final, "fast"
+        key = (answer, reference)
+        if key in self._memo:
+            self._memo.move_to_end(key)
+            return *self._memo[key], answer.final, "cache"
+        verdict, reason = _math_verify_verdict(answer, reference, self.inner_timeout)
+        if self.memo_size:
+            self._memo[key] = (verdict, reason)
+            if len(self._memo) > self.memo_size:
+                self._memo.popitem(last=False)
+        return verdict, reason, answer.final, "math_verify"
 
 
 def verify_in_process(
@@ -92,37 +169,19 @@ def verify_in_process(
     No outside deadline: for baselines and tests on benign inputs only; production goes through the pool.
     """
     start = time.perf_counter()
-    pre = _pre_verdict(response_text, reference, fast_paths)
-    if isinstance(pre, MathVerdict):
-        return pre
-    verdict, reason = _math_verify_verdict(pre, reference, inner_timeout)
-    return MathVerdict(verdict, reason, pre, time.perf_counter() - start, "math_verify")
+    verdict, reason, extracted, path = _Judge(fast_paths, inner_timeout)(response_text, reference)
+    return MathVerdict(verdict, reason, extracted, time.perf_counter() - start, path)
 
 
-def _pre_verdict(response_text: str, reference: str, fast_paths: bool) -> MathVerdict | str:
-    """A verdict decided without math-verify, or the extracted answer that still needs it."""
-    start = time.perf_counter()
-    answer = extract_answer(response_text)
-    if answer is None:
-        return MathVerdict(
-            "no_answer", "no <answer>, \\boxed{} or final line", None, time.perf_counter() - start, "fast"
-        )
-    if fast_paths:
-        verdict = fast_verdict(answer, reference)
-        if verdict is not None:
-            reason = "exact numeric: equal" if verdict == "pass" else "exact numeric: different"
-            return MathVerdict(verdict, reason, answer, time.perf_counter() - start, "fast")
-    return answer
-
-
-def _worker_main(conn: Connection) -> None:
+def _worker_main(conn: Connection, fast_paths: bool, memo_size: int) -> None:
     # Only the parent's deadline applies (see module docstring); silence math-verify's warning about it.
     import logging
 
     logging.getLogger("math_verify").setLevel(logging.ERROR)
+    judge = _Judge(fast_paths, None, memo_size)
     # The first LaTeX parse builds the ANTLR parser (~0.5 s): pay it before taking work, so a fresh
     # replacement's warm-up is never charged to an item's deadline.
-    _math_verify_verdict("1", "1", None)
+    _math_verify_verdict(Answer("1"), "1", None)
     conn.send("ready")
     while True:
         try:
@@ -131,30 +190,54 @@ def _worker_main(conn: Connection) -> None:
             return
         if job is None:
             return
-        answer, reference = job
+        response_text, reference = job
         try:
-            result = _math_verify_verdict(answer, reference, None)
+            result = judge(response_text, reference)
         except Exception as exc:  # a math-verify bug on one item must not kill the worker
-            result = ("parse_error", f"math-verify raised {type(exc).__name__}")
+            result = ("parse_error", f"math-verify raised {type(exc).__name__}", None, "math_verify")
         conn.send(result)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (0.0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
 # --- the pool -------------------------------------------------------------------------------------------------
 
 
 @dataclass
+class _Job:
+    index: int  # item index in the stream (-1: abandoned, its verdict goes nowhere)
+    cpu_start: float  # the worker's CPU time when the job was sent
+    wall_start: float
+
+
+@dataclass
 class _Worker:
     process: Any
     conn: Connection
-    job: tuple[int, str, str, float] | None = None  # (item index, extracted answer, reference, start time)
+    job: _Job | None = None
     ready: bool = False
+
+    def cpu_used(self) -> float:
+        assert self.job is not None
+        return _cpu_seconds(self.process.pid) - self.job.cpu_start
 
 
 class MathVerifierPool:
-    """Process pool running math-verify with a hard per-item deadline enforced from outside the workers.
+    """Process pool running extraction and math-verify with a hard per-item deadline enforced from outside.
 
-    Use as a context manager. `verify_many` streams verdicts in input order while reading at most
-    `lookahead` pairs ahead, so a generator over millions of pairs never sits in memory.
+    The deadline is CPU time of the worker on that item (`timeout_s`), so a verdict never depends on how busy
+    the machine is; wall-clock time is only a generous backstop (`wall_backstop_s`, for a worker that blocks
+    without computing), reported with its own reason. Use as a context manager. `verify_many` streams verdicts
+    in input order while reading at most `lookahead` pairs ahead, so a generator over millions of pairs never
+    sits in memory.
     """
 
     def __init__(
@@ -165,18 +248,17 @@ class MathVerifierPool:
         fast_paths: bool = True,
         lookahead: int | None = None,
         memo_size: int = 100_000,
+        wall_backstop_s: float | None = None,
     ) -> None:
         if workers < 1 or timeout_s <= 0:
             raise ValueError("workers must be >= 1 and timeout_s > 0")
         self.workers = workers
         self.timeout_s = timeout_s
+        self.wall_backstop_s = wall_backstop_s or max(4 * timeout_s, timeout_s + 30.0)
         self.fast_paths = fast_paths
         self.lookahead = lookahead or max(64, 32 * workers)
         self.replaced_workers = 0
         self.memo_size = memo_size
-        # Verdicts math-verify already gave for an exact (answer, reference) pair: rejection sampling produces the
-        # same final answer many times per problem. Deterministic, so reuse is exact; timeouts are never kept.
-        self._memo: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
         # forkserver: cheap replacements (math-verify/sympy preloaded once) without forking a threaded parent.
         self._ctx = mp.get_context("forkserver")
         self._ctx.set_forkserver_preload(["amd_assets.verification.math_verifier", "math_verify"])
@@ -214,7 +296,8 @@ class MathVerifierPool:
 
     def _spawn(self) -> _Worker:
         parent_conn, child_conn = self._ctx.Pipe()
-        process = self._ctx.Process(target=_worker_main, args=(child_conn,), daemon=True)
+        args = (child_conn, self.fast_paths, self.memo_size)
+        process = self._ctx.Process(target=_worker_main, args=args, daemon=True)
         process.start()
         child_conn.close()
         return _Worker(process, parent_conn)
@@ -240,7 +323,7 @@ class MathVerifierPool:
         source = enumerate(pairs)
         exhausted = False
         done: dict[int, MathVerdict] = {}
-        queue: deque[tuple[int, str, str]] = deque()  # (index, extracted answer, reference)
+        queue: deque[tuple[int, str, str]] = deque()  # (index, response text, reference)
         next_out = 0
         next_in = 0
         try:
@@ -252,23 +335,8 @@ class MathVerifierPool:
                         exhausted = True
                         break
                     next_in = index + 1
-                    pre = _pre_verdict(response_text, reference, self.fast_paths)
-                    if isinstance(pre, MathVerdict):
-                        done[index] = pre
-                    elif (hit := self._memo_get(pre, reference)) is not None:
-                        done[index] = hit
-                    else:
-                        queue.append((index, pre, reference))
-                for worker in self._pool:
-                    if worker.ready and worker.job is None and queue:
-                        index, answer, reference = queue.popleft()
-                        try:
-                            worker.conn.send((answer, reference))
-                        except OSError:  # died while idle: the item was never started, give it to the replacement
-                            queue.appendleft((index, answer, reference))
-                            self._replace(worker)
-                            continue
-                        worker.job = (index, answer, reference, time.monotonic())
+                    queue.append((index, response_text, reference))
+                self._dispatch(queue)
                 while next_out in done:
                     yield done.pop(next_out)
                     next_out += 1
@@ -281,24 +349,30 @@ class MathVerifierPool:
             # deadline) so the worker is not reused early, but send their verdicts nowhere (index -1).
             for worker in self._pool:
                 if worker.job is not None:
-                    worker.job = (-1, *worker.job[1:])
+                    worker.job.index = -1
 
-    def _memo_get(self, answer: str, reference: str) -> MathVerdict | None:
-        if not self.memo_size:
-            return None
-        start = time.perf_counter()
-        hit = self._memo.get((answer, reference))
-        if hit is None:
-            return None
-        self._memo.move_to_end((answer, reference))
-        return MathVerdict(hit[0], hit[1], answer, time.perf_counter() - start, "cache")
+    def _dispatch(self, queue: deque[tuple[int, str, str]]) -> None:
+        for worker in self._pool:
+            if worker.ready and worker.job is None and queue:
+                index, response_text, reference = queue.popleft()
+                cpu_start = _cpu_seconds(worker.process.pid)
+                try:
+                    worker.conn.send((response_text, reference))
+                except OSError:  # died while idle: the item was never started, give it to the replacement
+                    queue.appendleft((index, response_text, reference))
+                    self._replace(worker)
+                    continue
+                worker.job = _Job(index, cpu_start, time.monotonic())
 
-    def _memo_put(self, answer: str, reference: str, verdict: str, reason: str) -> None:
-        if not self.memo_size:
-            return
-        self._memo[(answer, reference)] = (verdict, reason)
-        if len(self._memo) > self.memo_size:
-            self._memo.popitem(last=False)
+    def _wait_s(self, busy: list[_Worker]) -> float | None:
+        """How long nothing can overrun: CPU time accrues no faster than wall time (one thread per worker)."""
+        if not busy:
+            return None
+        now = time.monotonic()
+        left = [
+            min(self.timeout_s - w.cpu_used(), w.job.wall_start + self.wall_backstop_s - now) for w in busy if w.job
+        ]
+        return max(0.01, min(left))
 
     def _collect(self, done: dict[int, MathVerdict]) -> None:
         """Wait for the next worker result, deadline or crash, and record the verdicts it settles."""
@@ -306,14 +380,8 @@ class MathVerifierPool:
         busy = [w for w in self._pool if w.job is not None]
         if not busy and not starting:
             return
-        now = time.monotonic()
-        wait_s = min((w.job[3] + self.timeout_s - now for w in busy if w.job), default=None)
         watched = busy + starting
-        ready = wait(
-            [w.conn for w in watched] + [w.process.sentinel for w in watched],
-            None if wait_s is None else max(0.0, wait_s),
-        )
-        now = time.monotonic()
+        ready = wait([w.conn for w in watched] + [w.process.sentinel for w in watched], self._wait_s(busy))
         for worker in starting:
             if worker.conn in ready:
                 try:
@@ -323,31 +391,32 @@ class MathVerifierPool:
             elif worker.process.sentinel in ready:
                 self._replace(worker)
         for worker in busy:
-            assert worker.job is not None
-            index, answer, reference, started = worker.job
-            if worker.conn in ready:
-                try:
-                    verdict, reason = worker.conn.recv()
-                except (EOFError, OSError):
-                    verdict = None
-                if verdict is not None:
-                    done[index] = MathVerdict(verdict, reason, answer, now - started, "math_verify")
-                    self._memo_put(answer, reference, verdict, reason)
-                    worker.job = None
-                    continue
-                done[index] = MathVerdict("timeout", "worker crashed", answer, now - started, "math_verify")
-                worker.job = None
-                self._replace(worker)
-            elif worker.process.sentinel in ready:
-                done[index] = MathVerdict("timeout", "worker crashed", answer, now - started, "math_verify")
-                worker.job = None
-                self._replace(worker)
-            elif now - started >= self.timeout_s:
-                done[index] = MathVerdict(
-                    "timeout", f"exceeded {self.timeout_s:g}s (worker killed)", answer, now - started, "math_verify"
-                )
-                worker.job = None
-                self._replace(worker)
+            self._settle(worker, ready, done)
+
+    def _settle(self, worker: _Worker, ready: list[Any], done: dict[int, MathVerdict]) -> None:
+        assert worker.job is not None
+        job = worker.job
+        elapsed = time.monotonic() - job.wall_start
+        result = None
+        if worker.conn in ready:
+            with contextlib.suppress(EOFError, OSError):
+                result = worker.conn.recv()
+        if result is not None:
+            verdict, reason, extracted, path = result
+            done[job.index] = MathVerdict(verdict, reason, extracted, elapsed, path)
+            worker.job = None
+            return
+        if worker.conn in ready or worker.process.sentinel in ready:
+            reason = "worker crashed"
+        elif (cpu := worker.cpu_used()) >= self.timeout_s:
+            reason = f"exceeded {self.timeout_s:g}s of CPU time (worker killed)"
+        elif elapsed >= self.wall_backstop_s:
+            reason = f"exceeded the {self.wall_backstop_s:g}s wall-clock backstop at {cpu:.2f}s CPU (worker killed)"
+        else:
+            return
+        done[job.index] = MathVerdict("timeout", reason, None, elapsed, "math_verify")
+        worker.job = None
+        self._replace(worker)
 
 
 def default_workers() -> int:
