@@ -48,15 +48,25 @@ class Candidate:
     answer: str
     truncated: bool = False
     raw_text: str | None = None
+    reasoning: str | None = None  # the server's separate reasoning field (vLLM `--reasoning-parser`), if any
 
     @property
     def text(self) -> str:
-        """What the verifiers judge: the teacher's text exactly as it came back, or for an existing trace the
-        release format, `<think>…</think>` (when there is reasoning) then `<answer>…</answer>`."""
+        """What the verifiers judge: the teacher's text as it came back, with the reasoning the server returned
+        in its own field put back as the think block; for an existing trace the release format,
+        `<think>…</think>` (when there is reasoning) then `<answer>…</answer>`."""
         if self.raw_text is not None:
-            return self.raw_text
+            return with_reasoning(self.raw_text, self.reasoning)
         think = f"<think>\n{self.think}\n</think>\n" if self.think else ""
         return f"{think}<answer>\n{self.answer}\n</answer>"
+
+
+def with_reasoning(content: str, reasoning: str | None) -> str:
+    """The response as the model wrote it: a reasoning parser moves the think part out of the content, so it is
+    put back in front as `<think>…</think>`. Content that still carries think tags is left as it is."""
+    if not reasoning or not reasoning.strip() or "<think>" in content or "</think>" in content:
+        return content
+    return f"<think>\n{reasoning.strip()}\n</think>\n{content.lstrip()}"
 
 
 def existing_response_id(problem_id: str, model: str | None, think: str | None, answer: str) -> str:
@@ -89,7 +99,7 @@ def candidates(lakehouse: LakehouseResource, source: str) -> Iterator[Candidate]
             )
     if not lakehouse.exists(TEACHER_TABLE):
         return
-    columns = ["response_id", "problem_id", "status", "think", "answer", "text", "truncated"]
+    columns = ["response_id", "problem_id", "status", "think", "answer", "text", "reasoning", "truncated"]
     returned = in_source & ds.field("status").isin(["ok", "truncated"])
     for batch in lakehouse.scan(TEACHER_TABLE, columns=columns, filter=returned):
         for row in batch.to_pylist():
@@ -104,6 +114,7 @@ def candidates(lakehouse: LakehouseResource, source: str) -> Iterator[Candidate]
                 row["answer"] or "",
                 bool(row["truncated"]),
                 raw_text=row["text"] or "",
+                reasoning=row["reasoning"],
             )
 
 
@@ -115,6 +126,7 @@ def _candidate(
     answer: object,
     truncated: bool,
     raw_text: str | None = None,
+    reasoning: str | None = None,
 ) -> Candidate:
     return Candidate(
         response_id=response_id,
@@ -131,4 +143,5 @@ def _candidate(
         answer=str(answer),
         truncated=truncated,
         raw_text=raw_text,
+        reasoning=reasoning,
     )

@@ -21,6 +21,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,8 @@ class ServerState:
     served: int = 0
     active: int = 0
     peak: int = 0  # most requests being answered at once
+    # The answer text for a prompt (default: a digest of the prompt), e.g. the right answer for an end-to-end run.
+    answer: Callable[[str], str] | None = None
 
 
 def parse_fault(spec: str) -> Fault:
@@ -67,9 +70,11 @@ def parse_fault(spec: str) -> Fault:
     return Fault(kind)
 
 
-def completion_body(prompt: str, model: str, fault: str, max_tokens: int) -> dict[str, Any]:
+def completion_body(
+    prompt: str, model: str, fault: str, max_tokens: int, answer_text: str | None = None
+) -> dict[str, Any]:
     digest = hashlib.blake2b(prompt.encode(), digest_size=4).hexdigest()
-    think, answer = f"reasoning about {digest}", f"answer {digest}"
+    think, answer = f"reasoning about {digest}", answer_text or f"answer {digest}"
     message: dict[str, Any] = {
         "role": "assistant",
         "content": f"<think>\n{think}\n</think>\n<answer>\n{answer}\n</answer>",
@@ -78,7 +83,8 @@ def completion_body(prompt: str, model: str, fault: str, max_tokens: int) -> dic
     if fault == "length":
         message["content"], finish = f"<think>\n{think} and on and on", "length"
     elif fault == "reasoning":
-        message = {"role": "assistant", "content": answer, "reasoning_content": think}
+        content = f"<answer>\n{answer}\n</answer>" if answer_text else answer
+        message = {"role": "assistant", "content": content, "reasoning_content": think}
     completion_tokens = max_tokens if finish == "length" else 7
     return {
         "id": f"chatcmpl-{digest}",
@@ -172,7 +178,9 @@ class _Protocol(asyncio.Protocol):
         elif fault.kind == "malformed":
             transport.write(_response(200, b'{"id": "chatcmpl-x", "choices": [{"index": 0, "message": {"conte'))
         else:
-            body = completion_body(prompt, request.get("model", ""), fault.kind, request.get("max_tokens") or 16)
+            answer = state.answer(prompt) if state.answer else None
+            tokens = request.get("max_tokens") or 16
+            body = completion_body(prompt, request.get("model", ""), fault.kind, tokens, answer)
             transport.write(_response(200, json.dumps(body).encode()))
 
     def _fault_for(self, prompt: str) -> Fault:
