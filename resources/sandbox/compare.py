@@ -1,8 +1,8 @@
 """Comparing a program's output with the expected one, outside the sandbox.
 
-stdout (stdio tests): lines are compared one by one (trailing blank lines ignored, so a missing final newline
-does not matter; any other missing or extra line fails); within a line, tokens are compared after splitting on
-whitespace. Tokens match when identical (case-sensitive) or when both are finite decimal numbers within
+stdout (stdio tests): both outputs are read as one stream of whitespace-separated tokens, as contest judges do:
+how tokens are spread over lines, and any spacing, does not matter (`1 2` equals `1\n2\n`); a missing or extra
+token fails. Tokens match when identical (case-sensitive) or when both are finite decimal numbers within
 ``FLOAT_TOL`` absolute or relative. Two integers must be equal exactly (no tolerance on big integers);
 nan/inf never match a number.
 
@@ -22,6 +22,7 @@ from typing import Any
 FLOAT_TOL = 1e-6
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
+_CONTEXT_TOKENS = 20  # tokens shown on each side of the first difference
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,25 +57,20 @@ def tokens_match(expected: str, got: str) -> bool:
         return False
 
 
-def _lines(text: str) -> list[list[str]]:
-    lines = [line.split() for line in text.split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
-
-
 def compare_stdout(expected: str, got: str) -> Mismatch | None:
-    """None when `got` matches `expected` token-wise; otherwise the first difference."""
-    want, have = _lines(expected), _lines(got)
+    """None when `got` matches `expected` token-wise; otherwise the first difference, shown as the tokens
+    around it on both sides."""
+    want, have = expected.split(), got.split()
     for number in range(max(len(want), len(have))):
-        if number >= len(have):
-            return Mismatch(f"line {number + 1}", " ".join(want[number]), "<missing line>")
-        if number >= len(want):
-            return Mismatch(f"line {number + 1}", "<no more lines>", " ".join(have[number]))
-        left, right = want[number], have[number]
-        if len(left) != len(right) or not all(map(tokens_match, left, right)):
-            return Mismatch(f"line {number + 1}", " ".join(left), " ".join(right))
+        if number >= len(want) or number >= len(have) or not tokens_match(want[number], have[number]):
+            return Mismatch(f"token {number + 1}", _around(want, number), _around(have, number))
     return None
+
+
+def _around(tokens: list[str], index: int, context: int = _CONTEXT_TOKENS) -> str:
+    start = max(0, index - context)
+    shown = " ".join(tokens[start : index + context])
+    return ("… " if start else "") + (shown or "<no output>") + (" …" if index + context < len(tokens) else "")
 
 
 def values_match(expected: Any, got: Any) -> bool:

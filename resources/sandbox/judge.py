@@ -46,18 +46,21 @@ class _Case:
         self.verdict, self.detail, self.expected, self.got = verdict, detail, expected, got
 
 
-def _judge_case(spec: TestSpec, index: int, event: dict[str, Any], wall_limit_s: float) -> _Case:
-    state, code = event.get("st"), int(event.get("code", 0))
+def _judge_case(spec: TestSpec, index: int, event: dict[str, Any], limits: tuple[float, float]) -> _Case:
+    cpu_limit_s, wall_limit_s = limits
+    state, code, cpu = event.get("st"), int(event.get("code", 0)), float(event.get("cpu", 0.0))
     if event.get("oom"):  # set by the host from the slot cgroup's OOM counter, not by the sandbox
         return _Case(Verdict.MEMORY_LIMIT, "the sample's memory limit was exceeded (cgroup OOM kill)")
     err, res, nonce = _b64(event, "err"), _b64(event, "res"), str(event.get("nonce", "")).encode()
+    sig = -code if code < 0 else 0
+    # CPU time decides: the same program gets the same verdict on an idle and on a saturated machine.
+    if sig == signal.SIGXCPU or cpu > cpu_limit_s:
+        return _Case(Verdict.TIME_LIMIT, f"CPU time limit of {cpu_limit_s:g}s exceeded ({cpu:.2f}s used)")
     if state == "timeout":
-        return _Case(Verdict.TIME_LIMIT, f"wall-clock limit of {wall_limit_s:g}s exceeded")
+        detail = f"wall-clock backstop of {wall_limit_s:g}s exceeded with {cpu:.2f}s of CPU (blocked, not computing)"
+        return _Case(Verdict.TIME_LIMIT, detail)
     if state == "output_limit":
         return _Case(Verdict.OUTPUT_LIMIT, "stdout/stderr exceeded its cap; the program was killed")
-    sig = -code if code < 0 else 0
-    if sig == signal.SIGXCPU:
-        return _Case(Verdict.TIME_LIMIT, "CPU time limit exceeded (SIGXCPU)")
     if res.startswith(b"EXC MemoryError") or (spec.language == "cpp" and sig == signal.SIGABRT and b"bad_alloc" in err):
         return _Case(Verdict.MEMORY_LIMIT, "memory limit exceeded (allocation failed)")
     if sig:
@@ -109,7 +112,7 @@ def _judge_exception(res: bytes, code: int, err: bytes) -> _Case:
     return _Case(Verdict.RUNTIME_ERROR, f"process exited (code {code}) before the test completed")
 
 
-def judge(spec: TestSpec, run: RawRun, wall_limit_s: float) -> CodeVerdict:
+def judge(spec: TestSpec, run: RawRun, cpu_limit_s: float, wall_limit_s: float) -> CodeVerdict:
     """The sample's verdict from one launch's events; every path that is not positive evidence fails."""
     events = run.events
     stderr = _text(run.stderr, 1000)
@@ -148,7 +151,7 @@ def judge(spec: TestSpec, run: RawRun, wall_limit_s: float) -> CodeVerdict:
     for index in range(len(spec.cases)):
         if index < len(case_events):
             event = case_events[index]
-            case = _judge_case(spec, index, event, wall_limit_s)
+            case = _judge_case(spec, index, event, (cpu_limit_s, wall_limit_s))
             results.append(
                 TestResult(index, case.verdict, float(event.get("t", 0.0)), float(event.get("cpu", 0.0)), case.detail)
             )

@@ -51,7 +51,14 @@ class SandboxResource(dg.ConfigurableResource):
     uid_count: int = Field(default=1000, description="Size of that uid range.")
     uid_lock_dir: str = Field(default="/run/amd-sandbox", description="Where per-uid claim locks live.")
     max_tests: int = Field(default=10, description="Only the first N test cases of a sample are run.")
-    time_limit_s: float = Field(default=5.0, description="Wall-clock limit per test (CPU limit: its ceiling).")
+    time_limit_s: float = Field(
+        default=5.0, description="CPU-time limit per test (all processes of the test): decides time_limit."
+    )
+    wall_limit_s: float = Field(
+        default=0.0,
+        description="Wall-clock backstop per test, for programs that block instead of computing; "
+        "0 = max(3 x time_limit_s, time_limit_s + 10). Generous on purpose: verdicts must not depend on load.",
+    )
     sample_time_limit_s: float = Field(default=120.0, description="Host-enforced wall budget per launch.")
     memory_limit_mb: int = Field(default=1024, description="RLIMIT_AS per process.")
     sample_memory_limit_mb: int = Field(
@@ -194,11 +201,11 @@ class SandboxResource(dg.ConfigurableResource):
     def _run_on(self, slot: Slot, program: str, spec: TestSpec) -> CodeVerdict:
         try:
             job = self._job(program, spec)
-            budget = len(spec.cases) * (self.time_limit_s + 1.0) + 10.0
+            budget = len(spec.cases) * (self.wall_backstop_s + 1.0) + 10.0
             if spec.language == "cpp":
                 budget += self.compile_time_limit_s
             run = slot.run(job, min(budget, self.sample_time_limit_s), self._report_cap(len(spec.cases)))
-            return judge(spec, run, self.time_limit_s)
+            return judge(spec, run, self.time_limit_s, self.wall_backstop_s)
         except SandboxUnavailableError:
             raise
         except Exception as exc:  # a bug or an OS error must cost one verdict, not the worker
@@ -207,7 +214,7 @@ class SandboxResource(dg.ConfigurableResource):
     def _job(self, program: str, spec: TestSpec) -> dict[str, Any]:
         limits = {
             "cpu_s": max(1, math.ceil(self.time_limit_s)),
-            "wall_s": self.time_limit_s,
+            "wall_s": self.wall_backstop_s,
             "as_bytes": self.memory_limit_mb * _MB,
             "stack_bytes": self.stack_limit_mb * _MB,
             "nproc": self.max_processes,
@@ -234,6 +241,11 @@ class SandboxResource(dg.ConfigurableResource):
                 "as_bytes": self.compile_memory_limit_mb * _MB,
             }
         return job
+
+    @property
+    def wall_backstop_s(self) -> float:
+        """The wall-clock backstop per test (see `wall_limit_s`)."""
+        return self.wall_limit_s or max(3 * self.time_limit_s, self.time_limit_s + 10.0)
 
     def _report_cap(self, n_cases: int) -> int:
         # stdout and the status record (a function's return value) are both capped at stdout_limit; base64.

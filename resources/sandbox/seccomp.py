@@ -5,6 +5,9 @@ under real unprivileged uids. The kernel would still let those uids create their
 its owner, mount an unbounded tmpfs (memory the rlimits cannot see) or reach kernel code that is rarely
 exercised. The filter refuses user-namespace creation and a handful of syscalls no test program needs
 (keyrings are per-uid and would outlive the sandbox; bpf, perf, io_uring, userfaultfd are attack surface).
+Sockets: only AF_UNIX, AF_INET and AF_INET6 can be created (socket, socketpair); any other family fails with
+EAFNOSUPPORT. Network namespaces confine IP, not every family: AF_VSOCK is a VM-to-host channel that a fresh
+network namespace does not cut, and packet, netlink, alg or bluetooth sockets reach kernel code no test needs.
 Everything else is allowed: the namespaces, rlimits and uid do the real confinement.
 """
 
@@ -30,6 +33,10 @@ _OFF_ARCH = 4
 _OFF_ARG0_LOW = 16  # little-endian: low 32 bits of args[0] come first
 
 _X32_SYSCALL_BIT = 0x40000000
+# The only socket families a sample may create: AF_UNIX, AF_INET, AF_INET6.
+ALLOWED_SOCKET_FAMILIES = (1, 2, 10)
+# Per architecture: socket and socketpair (their first argument is the family).
+_SOCKET_CALLS = {"x86_64": (41, 53), "aarch64": (198, 199)}
 
 # Per architecture: audit arch, clone, clone3, and the syscalls refused with EPERM.
 _ARCHES: dict[str, tuple[int, int, int, dict[str, int]]] = {
@@ -131,9 +138,32 @@ def build_filter(allow_namespace_setup: bool = False, machine: str | None = None
         prog += [_insn(_JEQ_K, 0, 1, nr_unshare), _insn(_RET_K, 0, 0, eperm)]
     # clone3 passes its flags in a struct the filter cannot read: ENOSYS makes libc fall back to clone().
     prog += [_insn(_JEQ_K, 0, 1, nr_clone3), _insn(_RET_K, 0, 0, _RET_ERRNO | errno.ENOSYS)]
+    for nr in _SOCKET_CALLS[machine]:
+        prog += _allow_families(nr, ALLOWED_SOCKET_FAMILIES, _RET_ERRNO | errno.EAFNOSUPPORT)
     prog += _deny_flag(nr_clone, _CLONE_NEWUSER, eperm)
     prog.append(_insn(_RET_K, 0, 0, _RET_ALLOW))
     return b"".join(prog)
+
+
+def syscall_number(name: str, machine: str | None = None) -> int:
+    """The number of a syscall this filter refuses (or of socket/socketpair), for tests that probe the filter."""
+    machine = machine or platform.machine()
+    _, nr_clone, nr_clone3, table = _ARCHES[machine]
+    socket, socketpair = _SOCKET_CALLS[machine]
+    return {**table, "clone": nr_clone, "clone3": nr_clone3, "socket": socket, "socketpair": socketpair}[name]
+
+
+def _allow_families(nr: int, families: tuple[int, ...], action: int) -> list[bytes]:
+    """If the syscall is `nr`, allow it only when its first argument is one of `families`, else `action`.
+
+    Self-contained: every path through it for syscall `nr` returns, and other syscalls jump over it with the
+    syscall number still loaded.
+    """
+    body = [_insn(_LD_W_ABS, 0, 0, _OFF_ARG0_LOW)]
+    for index, family in enumerate(families):
+        body.append(_insn(_JEQ_K, len(families) - index, 0, family))  # to the final allow
+    body += [_insn(_RET_K, 0, 0, action), _insn(_RET_K, 0, 0, _RET_ALLOW)]
+    return [_insn(_JEQ_K, 0, len(body), nr), *body]
 
 
 def _deny_flag(nr: int, flag: int, action: int) -> list[bytes]:

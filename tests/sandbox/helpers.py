@@ -8,9 +8,11 @@ from typing import Any
 from resources.sandbox import SandboxResource, Verdict
 from resources.sandbox.executor import processes_of_uid
 
-# Short limits keep the hostile suite (several time-limit cases) fast.
+# Short limits keep the hostile suite (several time-limit cases) fast: 1 s of CPU decides a time limit, 2 s of
+# wall clock stops the programs that block.
 TEST_LIMITS: dict[str, Any] = {
     "time_limit_s": 1.0,
+    "wall_limit_s": 2.0,
     "workers": 2,
     "memory_limit_mb": 512,
     "sample_memory_limit_mb": 768,

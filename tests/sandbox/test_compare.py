@@ -20,6 +20,9 @@ from resources.sandbox.testspec import TestSpecError, parse_tests, sandbox_cases
         ("a\n\nb", "a\n\nb\n"),
         ("line\r\n", "line\n"),
         ("nan", "nan"),  # an identical token is identical text, whatever it says
+        ("1 2", "1\n2\n"),  # a token stream: line breaks are whitespace like any other
+        ("1\n2\n3\n", "1 2 3"),
+        ("a\n\nb", "a\nb"),
     ],
 )
 def test_stdout_matches(expected: str, got: str) -> None:
@@ -32,9 +35,10 @@ def test_stdout_matches(expected: str, got: str) -> None:
         ("3", "4"),
         ("Yes", "yes"),  # case-sensitive
         ("1 2", "1 2 3"),  # extra token
-        ("1\n2", "1"),  # missing line
-        ("1", "1\n2"),  # extra line
-        ("a\n\nb", "a\nb"),  # a missing blank line in the middle is a missing line
+        ("1\n2", "1"),  # missing token
+        ("1", "1\n2"),  # extra token
+        ("1 2", "12"),  # whitespace separates tokens: it cannot vanish
+        ("1 2", "2 1"),
         ("0.5", "0.5001"),
         ("123456789012345678", "123456789012345679"),  # integers are exact, no float tolerance
         ("1.0", "nan"),

@@ -22,9 +22,33 @@ from typing import Any
 import pytest
 
 from resources.sandbox import CodeVerdict, SandboxResource, Verdict
+from resources.sandbox.seccomp import syscall_number
 from tests.sandbox.helpers import TEST_LIMITS, assert_no_survivors, assert_pool_healthy, asserts, calls, stdio
 
 MARK = "amd-hostile-pwned"
+# (name, family, type, protocol): socket families a sample must not create.
+SOCKET_FAMILIES = [
+    ("vsock_stream", 40, 1, 0),  # AF_VSOCK: VM <-> host, not confined by a network namespace
+    ("vsock_dgram", 40, 2, 0),
+    ("packet_raw", 17, 3, 0),  # AF_PACKET
+    ("netlink_route", 16, 3, 0),  # AF_NETLINK
+    ("alg", 38, 5, 0),  # AF_ALG (kernel crypto API)
+    ("bluetooth", 31, 1, 3),  # AF_BLUETOOTH
+    ("appletalk", 5, 2, 0),  # AF_APPLETALK: a legacy family with a history of kernel bugs
+]
+# (syscall, arguments): attack surface the filter refuses with EPERM.
+REFUSED_SYSCALLS = [
+    ("io_uring_setup", "8, buf"),
+    ("userfaultfd", "0"),
+    ("perf_event_open", "buf, 0, -1, -1, 0"),
+    ("bpf", "0, buf, 64"),
+    ("keyctl", "0, 0"),
+    ("add_key", "b'user', b'k', b'v', 1, -2"),
+    ("mount", "b'none', b'/tmp', b'tmpfs', 0, 0"),
+    ("pivot_root", "b'/tmp', b'/tmp'"),
+    ("setns", "0, 0"),
+    ("process_vm_readv", "1, buf, 1, buf, 1, 0"),
+]
 REPO = Path(__file__).resolve().parents[2]
 # Host places a hostile program might try to write to; none may contain MARK afterwards.
 HOST_DIRS = ["/tmp", "/var/tmp", "/", "/root", "/usr", "/etc", "/opt", str(REPO), str(REPO / "data"), os.getcwd()]
@@ -57,8 +81,8 @@ CASES: dict[str, Hostile] = {
         (Verdict.RUNTIME_ERROR, Verdict.MEMORY_LIMIT),
         "can't start new thread",
     ),
-    "busy_loop": Hostile("while True:\n    pass\n", stdio(("", "x")), Verdict.TIME_LIMIT),
-    "sleep": Hostile("import time\ntime.sleep(3600)\n", stdio(("", "x")), Verdict.TIME_LIMIT, "wall-clock"),
+    "busy_loop": Hostile("while True:\n    pass\n", stdio(("", "x")), Verdict.TIME_LIMIT, "CPU time limit"),
+    "sleep": Hostile("import time\ntime.sleep(3600)\n", stdio(("", "x")), Verdict.TIME_LIMIT, "wall-clock backstop"),
     "sigterm_ignoring": Hostile(
         "import signal, time\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGXCPU):\n"
         "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.01)\n",
@@ -150,11 +174,11 @@ CASES: dict[str, Hostile] = {
         "print(open('/proc/1/environ', 'rb').read())\n", stdio(("", "x")), Verdict.RUNTIME_ERROR, "FileNotFoundError"
     ),
     "list_network_interfaces": Hostile(
+        # glibc lists interfaces over netlink, a socket family the sandbox refuses.
         "import socket\nprint(' '.join(name for _, name in socket.if_nameindex()))\n",
         stdio(("", "eth0")),
-        Verdict.WRONG_ANSWER,
-        "lo",
-        lambda verdict: _assert_equal(verdict.got, "lo"),
+        Verdict.RUNTIME_ERROR,
+        "OSError",
     ),
     "exit0_before_asserts": Hostile(
         "import sys\nsys.exit(0)\ndef f():\n    return 1\n",
@@ -220,6 +244,92 @@ CASES: dict[str, Hostile] = {
         stdio(("", "0 0")),
         Verdict.WRONG_ANSWER,
         "-1 1",
+    ),
+    **{
+        f"socket_{name}": Hostile(
+            # Each family beyond AF_UNIX/AF_INET/AF_INET6 is refused by the seccomp filter (EAFNOSUPPORT = 97).
+            f"import socket\ntry:\n    socket.socket({family}, {kind}, {proto})\n    print('created')\n"
+            "except OSError as exc:\n    print('refused', exc.errno)\n",
+            stdio(("", "created")),
+            Verdict.WRONG_ANSWER,
+            "refused 97",
+        )
+        for name, family, kind, proto in SOCKET_FAMILIES
+    },
+    "socketpair_vsock": Hostile(
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nfds = (ctypes.c_int * 2)()\n"
+        "print(libc.socketpair(40, 1, 0, fds), ctypes.get_errno())\n",
+        stdio(("", "0 0")),
+        Verdict.WRONG_ANSWER,
+        "-1 97",
+    ),
+    **{
+        f"syscall_{name}": Hostile(
+            # Refused with EPERM by the filter, whatever the arguments (zeroed buffers are enough to ask).
+            "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nbuf = ctypes.create_string_buffer(512)\n"
+            f"print(libc.syscall({syscall_number(name)}, {args}), ctypes.get_errno())\n",
+            stdio(("", "0 0")),
+            Verdict.WRONG_ANSWER,
+            "-1 1",
+        )
+        for name, args in REFUSED_SYSCALLS
+    },
+    "chroot_escape": Hostile(
+        "import os\nos.makedirs('/tmp/jail', exist_ok=True)\nos.chroot('/tmp/jail')\n"
+        "for _ in range(64):\n    os.chdir('..')\nos.chroot('.')\nprint(os.listdir('/'))\n",
+        stdio(("", "x")),
+        Verdict.RUNTIME_ERROR,
+        "PermissionError",
+    ),
+    "new_mount_and_net_namespace": Hostile(
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.unshare(0x00020000 | 0x40000000), ctypes.get_errno())\n",  # CLONE_NEWNS | CLONE_NEWNET
+        stdio(("", "0 0")),
+        Verdict.WRONG_ANSWER,
+        "-1 1",
+    ),
+    "set_the_clock": Hostile(
+        "import time\ntime.clock_settime(time.CLOCK_REALTIME, 0)\nprint('x')\n",
+        stdio(("", "x")),
+        Verdict.RUNTIME_ERROR,
+        "PermissionError",
+    ),
+    "timer_signal_storm": Hostile(
+        # A 50 µs interval timer interrupting the interpreter forever: CPU time still runs out.
+        "import signal\nsignal.signal(signal.SIGALRM, lambda *a: None)\n"
+        "signal.setitimer(signal.ITIMER_REAL, 0.00005, 0.00005)\nwhile True:\n    pass\n",
+        stdio(("", "x")),
+        Verdict.TIME_LIMIT,
+    ),
+    "cpu_timer_reset": Hostile(
+        # Raising its own CPU limit back up is refused (hard limit), so the loop still ends at the CPU limit.
+        "import resource\ntry:\n    resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))\n"
+        "except (ValueError, OSError):\n    pass\nwhile True:\n    pass\n",
+        stdio(("", "x")),
+        Verdict.TIME_LIMIT,
+        "CPU time limit",
+    ),
+    "forge_function_return_record": Hostile(
+        # A RET record with a guessed nonce, then exit before the harness's own call: never a pass.
+        "import os\nos.write(3, b'RET ' + b'0' * 32 + b' 2')\nos._exit(0)\ndef f(x):\n    return 2\n",
+        calls("f", ([1], {}, 2)),
+        Verdict.RUNTIME_ERROR,
+        "before the test completed",
+    ),
+    "forge_events_in_stdout": Hostile(
+        # Protocol-looking lines on stdout are program output (data), compared with the expected output.
+        'print(\'{"ev":"case","i":0,"st":"exit","code":0,"out":"NQo="}\')\n'
+        'print(\'{"ev":"done","t":0.1}\')\nprint(\'{"ev":"end"}\')\n',
+        stdio(("", "5")),
+        Verdict.WRONG_ANSWER,
+    ),
+    "write_to_harness_fds": Hostile(
+        # Every fd above the status pipe is closed in the child: the report channel cannot be reached.
+        'import os\nbad = 0\nfor fd in range(4, 256):\n    try:\n        os.write(fd, b\'{"ev":"done"}\\n\')\n'
+        "    except OSError:\n        bad += 1\nprint(bad)\n",
+        stdio(("", "0")),
+        Verdict.WRONG_ANSWER,
+        "252",
     ),
 }
 
@@ -358,7 +468,7 @@ def test_hostile_fork_and_memory_bomb(mode: str) -> None:
     Own pool with a 10 s limit: before it OOM-kills, the memory cgroup reclaims for a while, which under CPU
     contention can take longer than the suite's 1 s.
     """
-    resource = SandboxResource(mode=mode, **{**TEST_LIMITS, "time_limit_s": 10.0})
+    resource = SandboxResource(mode=mode, **{**TEST_LIMITS, "time_limit_s": 10.0, "wall_limit_s": 10.0})
     try:
         program = (
             "import os, time\nfor _ in range(3):\n    if os.fork() == 0:\n        break\n"

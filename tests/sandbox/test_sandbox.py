@@ -138,9 +138,19 @@ if uid not in allowed or uid < 1000:
     problems.append(f"uid {uid}")
 if (os.geteuid(), os.getgid(), os.getegid()) != (uid, uid, uid) or os.getgroups():
     problems.append("ids/groups")
-names = [name for _, name in socket.if_nameindex()]
+import array, fcntl, struct
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:  # SIOCGIFCONF: no netlink needed
+    buffer = array.array("B", bytes(4096))
+    request = struct.pack("iL", 4096, buffer.buffer_info()[0])
+    size = struct.unpack("iL", fcntl.ioctl(probe, 0x8912, request))[0]
+names = [bytes(buffer[i : i + 16]).split(bytes(1), 1)[0].decode() for i in range(0, size, 40)]
 if names != ["lo"]:
     problems.append(f"interfaces {names}")
+try:
+    socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)
+    problems.append("netlink socket created")
+except OSError:
+    pass
 if not set(os.environ) <= {"HOME", "LANG", "LC_CTYPE", "PATH", "PWD", "TMPDIR"}:
     problems.append(f"env {sorted(os.environ)}")
 if os.listdir("/tmp"):

@@ -141,8 +141,9 @@ def test_hostile_items_do_not_block_the_stream(pool: MathVerifierPool) -> None:
     start = time.monotonic()
     verdicts = [v.verdict for v in pool.verify_many(pairs)]
     assert verdicts == ["timeout"] + ["pass"] * 20 + ["timeout"]
-    # Both hang on different workers or one after the other: never more than two deadlines end to end.
-    assert time.monotonic() - start <= 2 * TIMEOUT_S + 2.0
+    # Both hang on different workers or one after the other: never more than two deadlines end to end. The
+    # deadlines are CPU time, so on a busy machine the clock may run up to the wall backstop.
+    assert time.monotonic() - start <= 2 * max(TIMEOUT_S + 2.0, pool.wall_backstop_s)
 
 
 def test_sample_solutions_pass_against_their_references(roomy_pool: MathVerifierPool, sample) -> None:
