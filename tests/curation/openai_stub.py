@@ -1,6 +1,7 @@
 """A minimal OpenAI-compatible HTTP server on 127.0.0.1 for the labeler and embedding tests.
 
 `chat` maps the last user message to the assistant's reply text; `embed` maps an input text to a vector.
+`fault` sees each request body and may answer with an HTTP error status instead (429 comes with Retry-After: 0).
 Every request body is logged so tests can see what was asked.
 """
 
@@ -15,7 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @contextmanager
 def openai_stub(
-    chat: Callable[[str], str] | None = None, embed: Callable[[str], list[float]] | None = None
+    chat: Callable[[str], str] | None = None,
+    embed: Callable[[str], list[float]] | None = None,
+    fault: Callable[[dict], int | None] | None = None,
 ) -> Iterator[tuple[str, list[dict]]]:
     log: list[dict] = []
 
@@ -26,6 +29,13 @@ def openai_stub(
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             log.append({"path": self.path, **body})
+            status = fault(body) if fault is not None else None
+            if status is not None:
+                self.send_response(status)
+                self.send_header("Retry-After", "0")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if self.path.endswith("/chat/completions") and chat is not None:
                 text = chat(body["messages"][-1]["content"])
                 reply = {

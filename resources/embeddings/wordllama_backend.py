@@ -1,0 +1,89 @@
+"""The embedded default: WordLlama's static token embeddings (`l2_supercat`, 256-d), mean-pooled, on CPU.
+
+The weights and the tokenizer ship inside the `wordllama` wheel. They are read straight from the installed
+package (safetensors + `tokenizers`) rather than through `WordLlama.load()`, which looks for the tokenizer in a
+folder the wheel does not have and then downloads it, and whose import configures the root logger. The pooling is
+WordLlama's (mean of the token vectors, no special tokens), without padding: texts are summed token by token in
+bounded chunks, so one very long problem costs its own length, not the batch's width.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from resources.embeddings.base import model_key, unit_rows
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# Tokens gathered at once while pooling (x dim x 4 bytes: 64k tokens of 256-d = 64 MB).
+CHUNK_TOKENS = 65_536
+SHIPPED = {"l2_supercat": (256, "l2_supercat_256.safetensors", "l2_supercat_tokenizer_config.json")}
+
+
+class WordLlamaUnavailable(RuntimeError):
+    """The wordllama wheel is missing, or does not ship the requested model."""
+
+
+def package_dir() -> Path:
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        raise WordLlamaUnavailable("the wordllama package is not installed (uv sync)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+class WordLlamaEmbedder:
+    backend = "wordllama"
+
+    def __init__(self, model: str = "l2_supercat", dim: int = 256):
+        if model not in SHIPPED:
+            raise WordLlamaUnavailable(f"wordllama model {model!r} is not shipped in the wheel (have {list(SHIPPED)})")
+        shipped_dim, weights_name, tokenizer_name = SHIPPED[model]
+        if not 0 < dim <= shipped_dim:
+            raise WordLlamaUnavailable(f"wordllama {model} has {shipped_dim} dimensions; asked for {dim}")
+        import numpy as np
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+
+        root = package_dir()
+        with safe_open(str(root / "weights" / weights_name), framework="np") as weights:
+            # Matryoshka-trained: a prefix of the dimensions is a smaller model of its own.
+            self.matrix = np.ascontiguousarray(weights.get_tensor("embedding.weight")[:, :dim], dtype=np.float32)
+        self.tokenizer = Tokenizer.from_file(str(root / "tokenizers" / tokenizer_name))
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self.dim = dim
+        self.key = model_key(self.backend, model, dim)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        ids = [np.asarray(encoding.ids, dtype=np.int32) for encoding in encodings]
+        lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        start = 0
+        while start < len(ids):
+            stop = start + 1
+            budget = lengths[start]
+            while stop < len(ids) and budget + lengths[stop] <= CHUNK_TOKENS:
+                budget += lengths[stop]
+                stop += 1
+            self._pool(ids[start:stop], lengths[start:stop], out[start:stop])
+            start = stop
+        return unit_rows(out)
+
+    def _pool(self, ids: list[np.ndarray], lengths: np.ndarray, out: np.ndarray) -> None:
+        """Mean token vector of each text into `out` (texts without tokens stay zero)."""
+        import numpy as np
+
+        present = lengths > 0
+        if not present.any():
+            return
+        tokens = np.concatenate([row for row in ids if len(row)])
+        offsets = np.concatenate(([0], np.cumsum(lengths[present])[:-1]))
+        sums = np.add.reduceat(self.matrix[tokens], offsets, axis=0)
+        out[present] = sums / lengths[present, None]
