@@ -158,3 +158,41 @@ class DistilledSamples(Lineage):
 
     class Config:
         strict = True
+
+
+class ProblemEmbeddings(Lineage):
+    problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    text_hash: str = pa.Field(str_matches=r"^[0-9a-f]{16}$")
+    model: str = pa.Field(str_matches=r"^[a-z0-9_]+:.+@[0-9]+$")
+    dim: pl.Int32 = pa.Field(gt=0)
+    embedding: pl.Binary
+
+    class Config:
+        strict = True
+
+    @pa.dataframe_check
+    def two_bytes_per_dimension(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("embedding").bin.size() == pl.col("dim") * 2)
+
+
+class SemanticDedupDecisions(pa.DataFrameModel):
+    problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    source: str
+    kept_problem_id: str = pa.Field(str_matches=PROBLEM_ID)
+    kept_source: str
+    is_kept: bool
+    similarity: float = pa.Field(nullable=True, ge=-1.001, le=1.001)
+    cluster_size: pl.Int32 = pa.Field(ge=1)
+    model: str = pa.Field(str_length={"min_value": 1})
+    threshold: float = pa.Field(gt=0, le=1)
+    dedup_version: int = pa.Field(ge=0)
+
+    class Config:
+        strict = True
+
+    @pa.dataframe_check
+    def kept_rows_point_at_themselves(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        same = pl.col("kept_problem_id") == pl.col("problem_id")
+        return data.lazyframe.select(
+            (pl.col("is_kept") == same) & (pl.col("is_kept") == pl.col("similarity").is_null())
+        )

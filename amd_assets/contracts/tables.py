@@ -159,6 +159,44 @@ REJECTIONS = TableContract(
     description="Every row a curation stage drops, with (stage, reason, detail): the funnel is one SQL query.",
 )
 
+PROBLEM_EMBEDDINGS = TableContract(
+    name="problem_embeddings",
+    schema=pa.schema(
+        [
+            pa.field("problem_id", pa.string(), nullable=False),
+            *LINEAGE_FIELDS,
+            pa.field("text_hash", pa.string(), nullable=False),
+            pa.field("model", pa.string(), nullable=False),
+            pa.field("dim", pa.int32(), nullable=False),
+            pa.field("embedding", pa.binary(), nullable=False),
+        ]
+    ),
+    partition_by=["source"],
+    description="Unit-length float16 embedding per (problem, model key `backend:model@dim`), cached by text hash; "
+    "each model's rows are kept when another model is used.",
+)
+
+SEMANTIC_DEDUP_DECISIONS = TableContract(
+    name="semantic_dedup_decisions",
+    schema=pa.schema(
+        [
+            pa.field("problem_id", pa.string(), nullable=False),
+            pa.field("source", pa.string(), nullable=False),
+            pa.field("kept_problem_id", pa.string(), nullable=False),
+            pa.field("kept_source", pa.string(), nullable=False),
+            pa.field("is_kept", pa.bool_(), nullable=False),
+            pa.field("similarity", pa.float64()),
+            pa.field("cluster_size", pa.int32(), nullable=False),
+            pa.field("model", pa.string(), nullable=False),
+            pa.field("threshold", pa.float64(), nullable=False),
+            pa.field("dedup_version", pa.int64(), nullable=False),
+        ]
+    ),
+    partition_by=["source"],
+    description="One row per exact/MinHash dedup survivor: its embedding-similarity cluster's kept problem, the "
+    "cosine to it, the model and threshold, and the dedup_decisions version it was computed from.",
+)
+
 TABLES = {
     contract.name: contract
     for contract in (
@@ -171,5 +209,7 @@ TABLES = {
         DEDUP_DECISIONS,
         CURATED_PROBLEMS,
         REJECTIONS,
+        PROBLEM_EMBEDDINGS,
+        SEMANTIC_DEDUP_DECISIONS,
     )
 }

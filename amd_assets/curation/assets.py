@@ -12,19 +12,21 @@ from amd_assets.contracts.tables import (
     REJECTIONS,
 )
 from amd_assets.curation.curate import CurateStage
-from amd_assets.curation.decontaminate import NgramIndex
+from amd_assets.curation.decontaminate import Decontaminator, NgramIndex
 from amd_assets.curation.dedup import deduplicate
-from amd_assets.curation.embedding_check import EmbeddingMatcher
+from amd_assets.curation.embedding_check import SemanticMatcher
 from amd_assets.curation.filters import first_violation
 from amd_assets.curation.labeler import LabelerResource
-from amd_assets.curation.row_filter import RowFilterStage, Verdict
+from amd_assets.curation.row_filter import RowFilterStage
 from amd_assets.curation.settings import DedupSettings
 from amd_assets.curation.signatures import SignatureStage
 from amd_assets.ingest.assets import normalized_problems
 from amd_assets.metadata import column_schema, stage_metadata
+from amd_assets.registry.benchmarks import BenchmarkItem, BenchmarkRegistry
 from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
 from amd_assets.sinks import RejectionSink
 from amd_assets.stages import per_source_asset, write_source_partition
+from resources.embeddings import EmbeddingResource
 from resources.lakehouse import LakehouseResource
 
 CURATION_GROUP = "curation"
@@ -69,22 +71,10 @@ def decontaminated_problems(
     registry = benchmark_registry.load()
     items = list(registry.items())
     index = NgramIndex(items, registry.ngram_size)
-    matcher = EmbeddingMatcher(registry.embedding, items) if registry.embedding.enabled else None
-
-    def decide(rows: list[dict]) -> list[Verdict]:
-        verdicts: list[Verdict] = []
-        for row in rows:
-            hit = index.match(row["prompt"])
-            verdicts.append(("benchmark_ngram", hit.detail()) if hit else None)
-        if matcher is not None:
-            pending = [i for i, verdict in enumerate(verdicts) if verdict is None]
-            for i, hit in zip(pending, matcher.match([rows[i]["prompt"] for i in pending]), strict=True):
-                if hit is not None:
-                    verdicts[i] = ("benchmark_embedding", hit.detail())
-        return verdicts
-
+    semantic = semantic_matcher(registry, items) if registry.embedding.enabled else None
+    rule = Decontaminator(index, semantic)
     rejections = RejectionSink(source, "decontaminate")
-    stage = RowFilterStage(lakehouse, source, FILTERED_PROBLEMS, rejections, decide=decide, reads=["prompt"])
+    stage = RowFilterStage(lakehouse, source, FILTERED_PROBLEMS, rejections, decide=rule.decide, reads=["prompt"])
     version = write_source_partition(lakehouse, DECONTAMINATED_PROBLEMS, source, stage.batches(), rejections)
     enabled = sorted({item.benchmark for item in items})
     return MaterializeResult(
@@ -100,10 +90,22 @@ def decontaminated_problems(
                 "rows_in": stage.rows_in,
                 "benchmarks": MetadataValue.json({name: sum(i.benchmark == name for i in items) for name in enabled}),
                 "ngram_size": registry.ngram_size,
-                "embedding_check": registry.embedding.enabled,
+                "boilerplate_ngrams": index.boilerplate,
+                "semantic_check": MetadataValue.json(
+                    {"model": semantic.embedder.key, "threshold": semantic.threshold} if semantic else "off"
+                ),
             },
         )
     )
+
+
+def semantic_matcher(registry: BenchmarkRegistry, items: list[BenchmarkItem]) -> SemanticMatcher:
+    """The benchmark items embedded with the model semantic dedup uses. Built from the AMD_EMBEDDING_* variables
+    until the `embedder` resource is registered in the definitions; then it becomes this asset's resource."""
+    embedder = EmbeddingResource.from_environment()
+    opened = embedder.open()
+    threshold = registry.embedding.threshold or embedder.threshold(opened.key, "decontaminate")
+    return SemanticMatcher(opened, items, threshold)
 
 
 @asset(**per_source_asset(PROBLEM_SIGNATURES, CURATION_GROUP, deps=[decontaminated_problems]))
@@ -187,6 +189,7 @@ def curated_problems(
                 "difficulty_origin": MetadataValue.json(dict(stage.difficulty_origins)),
                 "label_failures": MetadataValue.json(dict(stage.label_failures)),
                 "labeler": labeler.model if labeler.enabled else "not configured",
+                "semantic_dedup": stage.semantic_dedup,
             },
         )
     )

@@ -1,4 +1,5 @@
-"""`decontaminated_problems` partition + `dedup_decisions` → `curated_problems`: survivors with labels.
+"""`decontaminated_problems` partition + `dedup_decisions` (+ `semantic_dedup_decisions`) → `curated_problems`:
+the survivors of both dedup stages, with labels.
 
 Difficulty comes from the source's mapping when present, else from the LLM labeler when one is configured,
 else it is `unlabeled`. Optional downsampling keeps a seeded, stable share of matching problems: the same
@@ -15,7 +16,12 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from amd_assets.contracts.tables import CURATED_PROBLEMS, DECONTAMINATED_PROBLEMS, DEDUP_DECISIONS
+from amd_assets.contracts.tables import (
+    CURATED_PROBLEMS,
+    DECONTAMINATED_PROBLEMS,
+    DEDUP_DECISIONS,
+    SEMANTIC_DEDUP_DECISIONS,
+)
 from amd_assets.curation.labeler import LabelerResource
 from amd_assets.registry.model import DownsampleRule, SourceSpec
 from amd_assets.sinks import RejectionSink
@@ -50,19 +56,43 @@ class CurateStage:
     rows_out: int = 0
     difficulty_origins: Counter[str] = field(default_factory=Counter)
     label_failures: Counter[str] = field(default_factory=Counter)
+    semantic_dedup: str = "not read"
 
     def _decisions(self) -> dict[str, tuple[bool, int]]:
+        """problem_id -> (kept, duplicates merged into it + 1), exact/MinHash dedup then semantic dedup."""
         if not self.lakehouse.exists(DEDUP_DECISIONS.name):
             raise StaleDedupError("dedup_decisions does not exist yet: materialize it (job `deduplicate`) first")
+        in_source = ds.field("source") == self.spec.name
         table = self.lakehouse.read(
-            DEDUP_DECISIONS.name,
-            columns=["problem_id", "is_kept", "cluster_size"],
-            filter=ds.field("source") == self.spec.name,
+            DEDUP_DECISIONS.name, columns=["problem_id", "is_kept", "cluster_size"], filter=in_source
         )
-        return {
+        decisions = {
             pid: (kept, size)
             for pid, kept, size in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True)
         }
+        return self._semantic(decisions)
+
+    def _semantic(self, decisions: dict[str, tuple[bool, int]]) -> dict[str, tuple[bool, int]]:
+        """Drop the semantic duplicates among the dedup survivors (when semantic dedup has run)."""
+        if not self.lakehouse.exists(SEMANTIC_DEDUP_DECISIONS.name):
+            self.semantic_dedup = "not materialized"
+            return decisions
+        version = self.lakehouse.version(DEDUP_DECISIONS.name)
+        table = self.lakehouse.read(
+            SEMANTIC_DEDUP_DECISIONS.name,
+            columns=["problem_id", "is_kept", "cluster_size", "dedup_version", "model"],
+            filter=ds.field("source") == self.spec.name,
+        )
+        if table.num_rows and set(table.column("dedup_version").to_pylist()) != {version}:
+            raise StaleDedupError(
+                "semantic_dedup_decisions was computed from another dedup_decisions version: materialize "
+                "semantic_dedup_decisions after dedup_decisions (job `deduplicate`), then curated_problems"
+            )
+        for pid, kept, size in zip(*(table.column(c).to_pylist() for c in table.column_names[:3]), strict=True):
+            if pid in decisions:
+                decisions[pid] = (decisions[pid][0] and kept, decisions[pid][1] + size - 1)
+        self.semantic_dedup = table.column("model")[0].as_py() if table.num_rows else "no survivors"
+        return decisions
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         decisions = self._decisions()

@@ -45,6 +45,30 @@ def signature_matrix(column: pa.ChunkedArray, num_perm: int) -> np.ndarray:
     return data.view(np.dtype(f"<u{itemsize}")).reshape(len(array), num_perm)
 
 
+def representatives(
+    table: pa.Table, cluster: np.ndarray, priorities: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The kept row of each row's cluster, each row's cluster size, and the number of clusters.
+
+    `table` has `problem_id`, `source`, `has_reference` and `has_trace`; `cluster` labels its rows. The kept row is
+    the one of the highest-priority source, then with a reference answer or tests, then with an existing trace,
+    then the smallest problem_id (the rule shared by exact/MinHash and semantic dedup)."""
+    n = table.num_rows
+    sources = table.column("source").to_numpy(zero_copy_only=False)
+    priority = np.array([priorities.get(source, 0) for source in sources], dtype=np.int64)
+    ids = table.column("problem_id").to_numpy(zero_copy_only=False)
+    has_reference = table.column("has_reference").to_numpy(zero_copy_only=False).astype(np.int8)
+    has_trace = table.column("has_trace").to_numpy(zero_copy_only=False).astype(np.int8)
+    # Sort by cluster, then best representative first; the first row of each cluster is kept.
+    order = np.lexsort((ids, -has_trace, -has_reference, -priority, cluster))
+    starts = np.r_[True, cluster[order][1:] != cluster[order][:-1]] if n else np.zeros(0, dtype=bool)
+    kept_of_cluster = np.zeros(n, dtype=np.int64)
+    kept_rows = order[starts]
+    kept_of_cluster[cluster[kept_rows]] = kept_rows
+    sizes = np.bincount(cluster, minlength=n)[cluster] if n else np.zeros(0, dtype=np.int64)
+    return kept_of_cluster[cluster], sizes, int(starts.sum())
+
+
 def deduplicate(lakehouse: LakehouseResource, settings: DedupSettings, priorities: dict[str, int]) -> DedupResult:
     columns = [
         "problem_id",
@@ -77,18 +101,8 @@ def deduplicate(lakehouse: LakehouseResource, settings: DedupSettings, prioritie
     cluster = connected_labels(n, np.concatenate((exact_pairs, near_pairs)).astype(np.int64))
 
     sources = table.column("source").to_numpy(zero_copy_only=False)
-    priority = np.array([priorities.get(source, 0) for source in sources], dtype=np.int64)
     ids = table.column("problem_id").to_numpy(zero_copy_only=False)
-    has_reference = table.column("has_reference").to_numpy(zero_copy_only=False).astype(np.int8)
-    has_trace = table.column("has_trace").to_numpy(zero_copy_only=False).astype(np.int8)
-    # Sort by cluster, then best representative first; the first row of each cluster is kept.
-    order = np.lexsort((ids, -has_trace, -has_reference, -priority, cluster))
-    starts = np.r_[True, cluster[order][1:] != cluster[order][:-1]]
-    kept_of_cluster = np.zeros(n, dtype=np.int64)
-    kept_rows = order[starts]
-    kept_of_cluster[cluster[kept_rows]] = kept_rows
-    kept = kept_of_cluster[cluster]
-    sizes = np.bincount(cluster, minlength=n)[cluster]
+    kept, sizes, clusters = representatives(table, cluster, priorities)
 
     is_kept = kept == np.arange(n)
     exact = hashes == hashes[kept]
@@ -107,17 +121,25 @@ def deduplicate(lakehouse: LakehouseResource, settings: DedupSettings, prioritie
         },
         schema=DEDUP_DECISIONS.schema,
     )
-    return DedupResult(decisions, _rejections(table, decisions), n, int(starts.sum()))
+    return DedupResult(decisions, _rejections(table, decisions), n, clusters)
 
 
 def _rejections(signatures: pa.Table, decisions: pa.Table) -> pa.Table:
     """One `rejections` row per dropped duplicate, naming the problem it duplicates."""
+    return duplicate_rejections(signatures, decisions, decisions.column("reason"))
+
+
+def duplicate_rejections(
+    lineage: pa.Table, decisions: pa.Table, reasons: pa.ChunkedArray, extra: dict[str, str] | None = None
+) -> pa.Table:
+    """`rejections` rows (stage `dedup`) for the dropped rows of `decisions` (problem_id, source, kept_problem_id,
+    kept_source, is_kept, similarity); `lineage` holds their source_file/source_row in the same row order."""
     dropped = pc.invert(decisions.column("is_kept"))
     lost = decisions.filter(dropped)
-    lineage = signatures.filter(dropped)
+    lineage = lineage.filter(dropped)
     details = [
         orjson.dumps(
-            {"kept_problem_id": kept, "kept_source": kept_source, "similarity": round(similarity, 4)},
+            {"kept_problem_id": kept, "kept_source": kept_source, "similarity": round(similarity, 4), **(extra or {})},
             option=orjson.OPT_SORT_KEYS,
         ).decode()
         for kept, kept_source, similarity in zip(
@@ -134,7 +156,7 @@ def _rejections(signatures: pa.Table, decisions: pa.Table) -> pa.Table:
             "source_file": lineage.column("source_file"),
             "source_row": lineage.column("source_row"),
             "stage": ["dedup"] * lost.num_rows,
-            "reason": lost.column("reason"),
+            "reason": reasons.filter(dropped),
             "detail": details,
         },
         schema=REJECTIONS.schema,

@@ -1,15 +1,21 @@
-"""Optional second decontamination check: cosine similarity of embeddings from an OpenAI-compatible
-`/v1/embeddings` endpoint (vLLM, TEI, hosted APIs). Catches paraphrased benchmark items that share no n-gram."""
+"""Semantic decontamination: cosine similarity between a problem and every benchmark item, embedded with the same
+model (the `embedder` resource) as semantic dedup. Catches reworded benchmark items and items with a number
+changed, which share too few n-grams for the n-gram rule. Benchmark sets are small (hundreds to thousands of
+items), so the comparison is one exact matrix product per batch of problems."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+from amd_assets.registry.benchmarks import BenchmarkItem
+from amd_assets.semantic.text import embedding_view
 
-from amd_assets.registry.benchmarks import BenchmarkItem, EmbeddingCheck
+if TYPE_CHECKING:
+    import numpy as np
+
+    from resources.embeddings.base import Embedder
 
 
 @dataclass(frozen=True)
@@ -17,44 +23,41 @@ class EmbeddingHit:
     benchmark: str
     item_id: str
     similarity: float
+    model: str
 
     def detail(self) -> dict[str, object]:
-        return {"benchmark": self.benchmark, "item_id": self.item_id, "similarity": round(self.similarity, 4)}
+        return {
+            "benchmark": self.benchmark,
+            "item_id": self.item_id,
+            "similarity": round(self.similarity, 4),
+            "model": self.model,
+        }
 
 
-class EmbeddingMatcher:
-    def __init__(self, config: EmbeddingCheck, items: Sequence[BenchmarkItem]):
-        if not (config.base_url and config.model):
-            raise ValueError("embedding check enabled without base_url and model in benchmarks.yaml")
-        from openai import OpenAI
+class SemanticMatcher:
+    """The most similar benchmark item of each problem, when at or above `threshold`."""
 
-        self.config = config
-        self.client = OpenAI(base_url=config.base_url, api_key=os.environ.get(config.api_key_env, "unused"))
+    def __init__(self, embedder: Embedder, items: Sequence[BenchmarkItem], threshold: float):
+        self.embedder = embedder
+        self.threshold = threshold
         self.items = list(items)
-        self.matrix = self.embed([item.text for item in self.items])
+        self.matrix = embedder.embed([embedding_view(item.text) for item in self.items])
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length rows, requested in batches."""
-        vectors: list[list[float]] = []
-        for start in range(0, len(texts), self.config.batch_size):
-            chunk = list(texts[start : start + self.config.batch_size])
-            reply = self.client.embeddings.create(model=self.config.model or "", input=chunk)
-            ordered = sorted(reply.data, key=lambda datum: datum.index)
-            if len(ordered) != len(chunk):
-                raise ValueError(f"embeddings endpoint returned {len(ordered)} vectors for {len(chunk)} inputs")
-            vectors.extend(datum.embedding for datum in ordered)
-        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        return matrix / np.where(norms == 0, 1, norms)
+    def match_vectors(self, vectors: np.ndarray) -> list[EmbeddingHit | None]:
+        """`vectors`: unit rows of the problems under the same model."""
+        import numpy as np
+
+        if not len(vectors) or not self.items:
+            return [None] * len(vectors)
+        similarities = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
+        best = similarities.argmax(axis=1)
+        scores = similarities[np.arange(len(best)), best]
+        return [
+            EmbeddingHit(self.items[column].benchmark, self.items[column].item_id, float(score), self.embedder.key)
+            if score >= self.threshold
+            else None
+            for column, score in zip(best.tolist(), scores.tolist(), strict=True)
+        ]
 
     def match(self, texts: Sequence[str]) -> list[EmbeddingHit | None]:
-        if not texts or not self.items:
-            return [None] * len(texts)
-        similarities = self.embed(texts) @ self.matrix.T
-        best = similarities.argmax(axis=1)
-        hits: list[EmbeddingHit | None] = []
-        for row, column in enumerate(best.tolist()):
-            score = float(similarities[row, column])
-            item = self.items[column]
-            hits.append(EmbeddingHit(item.benchmark, item.item_id, score) if score >= self.config.threshold else None)
-        return hits
+        return self.match_vectors(self.embedder.embed([embedding_view(text) for text in texts]))

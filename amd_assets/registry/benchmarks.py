@@ -17,15 +17,12 @@ from amd_assets.registry.load import REPO_ROOT, RegistryError, SourceFileError
 
 
 class EmbeddingCheck(BaseModel):
-    """Second opinion by embedding similarity through an OpenAI-compatible `/v1/embeddings` endpoint."""
+    """Semantic decontamination: problems whose embedding is this close to a benchmark item's are removed. The model
+    is the `embedder` resource's (the one semantic dedup uses); `threshold` None = its calibrated value."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    enabled: bool = False
-    base_url: str | None = None
-    model: str | None = None
-    api_key_env: str = "AMD_EMBEDDINGS_API_KEY"
-    threshold: float = Field(default=0.92, gt=0, le=1)
-    batch_size: int = Field(default=64, ge=1)
+    enabled: bool = True
+    threshold: float | None = Field(default=None, gt=0, le=1)
 
 
 class BenchmarkSpec(BaseModel):

@@ -7,11 +7,12 @@ from openai_stub import openai_stub
 
 from amd_assets.curation.curate import keep_fraction, sampled_in
 from amd_assets.curation.decontaminate import NgramIndex
-from amd_assets.curation.embedding_check import EmbeddingMatcher
+from amd_assets.curation.embedding_check import SemanticMatcher
 from amd_assets.curation.filters import first_violation
 from amd_assets.curation.labeler import LabelerResource, parse_label
-from amd_assets.registry.benchmarks import BenchmarkItem, EmbeddingCheck
+from amd_assets.registry.benchmarks import BenchmarkItem
 from amd_assets.registry.model import DownsampleRule, FilterSpec
+from resources.embeddings import EmbeddingResource
 
 RULES = FilterSpec()
 
@@ -110,12 +111,12 @@ def test_embedding_check_finds_a_paraphrase_through_the_endpoint():
     def embed(text: str) -> list[float]:
         return [float(word in text.lower()) for word in vocabulary]
 
-    config = EmbeddingCheck(enabled=True, base_url="", model="embedder", threshold=0.95, batch_size=2)
     items = [BenchmarkItem("bench", "1", "A train travels at constant speed."), BenchmarkItem("bench", "2", "apples")]
     with openai_stub(embed=embed) as (url, log):
-        matcher = EmbeddingMatcher(config.model_copy(update={"base_url": url}), items)
+        embedder = EmbeddingResource(backend="openai", model="embedder", base_urls=url, batch_size=2).open()
+        matcher = SemanticMatcher(embedder, items, threshold=0.95)
         hits = matcher.match(["What speed does the train keep?", "How many marbles are left?", "Count the apples"])
-    assert hits[0] is not None and hits[0].item_id == "1"
+    assert hits[0] is not None and hits[0].item_id == "1" and hits[0].model == "openai:embedder@4"
     assert hits[1] is None
     assert hits[2] is not None and hits[2].item_id == "2"
     assert all(len(entry["input"]) <= 2 for entry in log), "requests are batched by batch_size"
