@@ -1,0 +1,188 @@
+"""How a similarity threshold is chosen and checked: the labelled real pairs (`data/semantic_pairs/pairs.jsonl`)
+and a planted corpus (real problems plus copies with 2-3 words changed), each scored at a range of thresholds.
+
+Used by `benchmarks/semantic_dedup.py` (the full measurements) and the tests (the same measurements, smaller).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from amd_assets.curation.lsh import connected_labels
+from amd_assets.registry import REPO_ROOT
+from amd_assets.semantic.neighbours import IndexSettings, pairs_above
+from amd_assets.semantic.text import embedding_view
+from resources.embeddings.base import Embedder
+
+PAIRS_FILE = REPO_ROOT / "data" / "semantic_pairs" / "pairs.jsonl"
+DIGITS = re.compile(r"\d")
+WORD = re.compile(r"^[A-Za-z]{3,}$")
+
+
+DEFINITIONS = ("same_problem", "same_template")
+
+
+@dataclass(frozen=True)
+class LabelledPair:
+    """`same_problem`: one problem up to rewording, names and constants. `same_template`: also the same wording
+    with one swapped term (odd/even, min/max, the quantity given or asked) - what strict dedup merges."""
+
+    pair: str
+    dataset: str
+    same_problem: int
+    same_template: int
+    mined_by: str
+    left: str
+    right: str
+
+
+@dataclass(frozen=True)
+class Score:
+    threshold: float
+    precision: float
+    recall: float
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    random_pairs_merged: float
+    hard_negatives_merged: float
+
+
+def load_pairs(path: Path = PAIRS_FILE) -> list[LabelledPair]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        LabelledPair(
+            r["pair"], r["dataset"], r["same_problem"], r["same_template"], r["mined_by"], r["left"], r["right"]
+        )
+        for r in rows
+    ]
+
+
+def pair_cosines(embedder: Embedder, pairs: Sequence[LabelledPair]) -> np.ndarray:
+    left = embedder.embed([embedding_view(pair.left) for pair in pairs])
+    right = embedder.embed([embedding_view(pair.right) for pair in pairs])
+    return np.einsum("ij,ij->i", left, right)
+
+
+def score_pairs(
+    pairs: Sequence[LabelledPair], cosines: np.ndarray, thresholds: Sequence[float], definition: str = "same_problem"
+) -> list[Score]:
+    """Precision/recall of "cosine >= threshold means duplicate" under one of the `DEFINITIONS`, and the share of
+    negatives merged, split into random pairs and hard negatives (mined as similar, labelled different)."""
+    labels = np.array([getattr(pair, definition) for pair in pairs], dtype=bool)
+    random_pair = np.array([pair.mined_by == "random" for pair in pairs], dtype=bool)
+    scores = []
+    for threshold in thresholds:
+        merged = cosines >= threshold
+        tp, fp = int((merged & labels).sum()), int((merged & ~labels).sum())
+        fn = int((~merged & labels).sum())
+        scores.append(
+            Score(
+                threshold=threshold,
+                precision=tp / (tp + fp) if tp + fp else 1.0,
+                recall=tp / (tp + fn) if tp + fn else 1.0,
+                true_positives=tp,
+                false_positives=fp,
+                false_negatives=fn,
+                random_pairs_merged=float(merged[random_pair & ~labels].mean()) if (random_pair & ~labels).any() else 0,
+                hard_negatives_merged=float(merged[~random_pair & ~labels].mean()),
+            )
+        )
+    return scores
+
+
+def change_words(text: str, rng: random.Random, vocabulary: Sequence[str], count: int) -> str:
+    """`count` words of `text` changed: a number gets other digits, a word becomes another corpus word."""
+    tokens = text.split(" ")
+    candidates = [i for i, token in enumerate(tokens) if DIGITS.search(token) or WORD.match(token)]
+    for position in rng.sample(candidates, min(count, len(candidates))):
+        token = tokens[position]
+        if DIGITS.search(token):
+            tokens[position] = DIGITS.sub(lambda _: str(rng.randrange(10)), token)
+            if tokens[position] == token:
+                tokens[position] = DIGITS.sub(lambda match: str((int(match.group()) + 1) % 10), token)
+        else:
+            tokens[position] = rng.choice([word for word in rng.sample(vocabulary, 8) if word != token] or ["value"])
+    return " ".join(tokens)
+
+
+@dataclass(frozen=True)
+class PlantedCorpus:
+    texts: list[str]
+    originals: np.ndarray  # planted pair k: texts[originals[k]] and texts[variants[k]]
+    variants: np.ndarray
+    base: int  # texts[:base] are the real problems, the rest are the planted variants
+
+
+def plant(problems: Sequence[str], count: int, seed: int = 0, min_words: int = 20) -> PlantedCorpus:
+    """The problems plus `count` variants of problems of at least `min_words` words, 2 or 3 words changed each."""
+    rng = random.Random(seed)
+    texts = list(dict.fromkeys(problems))  # distinct real problems
+    vocabulary = sorted({word for text in texts for word in text.split(" ") if WORD.match(word)})
+    eligible = [i for i, text in enumerate(texts) if len(text.split()) >= min_words]
+    originals = np.array(rng.sample(eligible, min(count, len(eligible))), dtype=np.int64)
+    variants = [change_words(texts[i], rng, vocabulary, rng.choice((2, 3))) for i in originals]
+    base = len(texts)
+    return PlantedCorpus(texts + variants, originals, np.arange(base, base + len(variants)), base)
+
+
+@dataclass(frozen=True)
+class CorpusScore:
+    threshold: float
+    planted_recall: float
+    base_problems_merged: float  # share of real problems put in a cluster with another real problem
+    random_base_pairs_merged: float
+
+
+def score_corpus(
+    corpus: PlantedCorpus, matrix: np.ndarray, thresholds: Sequence[float], index: IndexSettings, seed: int = 0
+) -> list[CorpusScore]:
+    """Cluster at each threshold as semantic dedup does (ANN pairs, union-find) and count what was merged."""
+    lowest = pairs_above(matrix, min(thresholds), index)
+    rng = np.random.default_rng(seed)
+    left, right = rng.integers(0, corpus.base, 100_000), rng.integers(0, corpus.base, 100_000)
+    distinct = left != right
+    scores = []
+    for threshold in thresholds:
+        kept = lowest[lowest["similarity"] >= threshold]
+        labels = connected_labels(len(corpus.texts), np.stack((kept["i"], kept["j"]), axis=1))
+        base_labels = labels[: corpus.base]
+        sizes = np.bincount(base_labels, minlength=len(corpus.texts))
+        scores.append(
+            CorpusScore(
+                threshold=threshold,
+                planted_recall=float((labels[corpus.originals] == labels[corpus.variants]).mean()),
+                base_problems_merged=float((sizes[base_labels] > 1).mean()),
+                random_base_pairs_merged=float((base_labels[left] == base_labels[right])[distinct].mean()),
+            )
+        )
+    return scores
+
+
+def repo_problems() -> list[str]:
+    """Real problems shipped in the repository: the benchmark files and the MATH sample."""
+    import gzip
+
+    fields = {
+        "gsm8k_test.jsonl": "question",
+        "math500.jsonl": "problem",
+        "mbpp_test.jsonl": "text",
+        "humaneval.jsonl": "prompt",
+        "aime2024.jsonl": "question",
+        "aime2025.jsonl": "question",
+    }
+    texts = []
+    for name, field in fields.items():
+        for line in (REPO_ROOT / "data" / "benchmarks" / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line)[field])
+    sample = gzip.decompress((REPO_ROOT / "data" / "samples" / "math" / "math_sample.jsonl.gz").read_bytes())
+    texts += [json.loads(line)["problem"] for line in sample.decode().splitlines() if line.strip()]
+    return texts

@@ -1,0 +1,117 @@
+"""Global semantic dedup over the exact/MinHash survivors: embeddings → ANN pairs above a cosine threshold →
+union-find clusters → one problem kept per cluster by dedup's priority rule.
+
+Every other member is rejected (stage `dedup`, reason `semantic_duplicate`) naming the kept problem and the
+cosine between the two. Clusters are connected components, so a member can sit below the threshold from the
+kept problem while above it from a neighbour; the decision stores the cosine to the kept problem itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from amd_assets.contracts.tables import (
+    DEDUP_DECISIONS,
+    PROBLEM_EMBEDDINGS,
+    PROBLEM_SIGNATURES,
+    SEMANTIC_DEDUP_DECISIONS,
+)
+from amd_assets.curation.dedup import duplicate_rejections, representatives
+from amd_assets.curation.lsh import connected_labels
+from amd_assets.semantic.embeddings import stale_sources
+from amd_assets.semantic.neighbours import IndexSettings, exact_cosines, pairs_above
+from amd_assets.semantic.vectors import matrix_of
+from resources.lakehouse import LakehouseResource
+
+STAGE, REASON = "dedup", "semantic_duplicate"
+
+
+class StaleEmbeddingsError(RuntimeError):
+    """Some dedup survivors have no embedding under the current model: their sources need problem_embeddings."""
+
+
+@dataclass
+class SemanticResult:
+    decisions: pa.Table
+    rejections: pa.Table
+    problems: int
+    clusters: int
+    pairs: int
+    dedup_version: int
+
+
+@dataclass(frozen=True)
+class Model:
+    key: str
+    dim: int
+    threshold: float
+
+
+def survivors(lakehouse: LakehouseResource) -> tuple[pa.Table, int]:
+    """Kept rows of dedup_decisions joined with their lineage and priority flags, sorted by problem_id."""
+    version = lakehouse.version(DEDUP_DECISIONS.name)
+    kept = lakehouse.read(
+        DEDUP_DECISIONS.name, columns=["problem_id", "source"], filter=pc.field("is_kept"), version=version
+    ).sort_by("problem_id")
+    flags = lakehouse.read(
+        PROBLEM_SIGNATURES.name, columns=["problem_id", "source_file", "source_row", "has_reference", "has_trace"]
+    )
+    at = pc.index_in(kept.column("problem_id"), value_set=flags.column("problem_id"))
+    if at.null_count:
+        raise StaleEmbeddingsError("dedup_decisions names problems without signatures: re-run dedup_decisions")
+    for name in flags.column_names[1:]:
+        kept = kept.append_column(name, flags.column(name).take(at))
+    return kept, version
+
+
+def vectors_of(lakehouse: LakehouseResource, table: pa.Table, model: Model) -> np.ndarray:
+    """(n, dim) float16 matrix of `table`'s problems under `model`, in `table`'s row order."""
+    stored = lakehouse.read(
+        PROBLEM_EMBEDDINGS.name, columns=["problem_id", "embedding"], filter=pc.field("model") == model.key
+    )
+    stale = stale_sources(table.select(["problem_id", "source"]), stored.column("problem_id"))
+    if stale:
+        raise StaleEmbeddingsError(
+            f"problem_embeddings of {stale} lack dedup survivors under model {model.key!r}: materialize "
+            "problem_embeddings for those sources (job prepare_sources) first"
+        )
+    at = pc.index_in(table.column("problem_id"), value_set=stored.column("problem_id"))
+    return matrix_of(stored.column("embedding").take(at), model.dim)
+
+
+def semantic_deduplicate(
+    lakehouse: LakehouseResource, model: Model, priorities: dict[str, int], index: IndexSettings
+) -> SemanticResult:
+    table, version = survivors(lakehouse)
+    matrix = vectors_of(lakehouse, table, model)
+    n = table.num_rows
+    pairs = pairs_above(matrix, model.threshold, index)
+    cluster = connected_labels(n, np.stack((pairs["i"], pairs["j"]), axis=1))
+    kept, sizes, clusters = representatives(table, cluster, priorities)
+    rows = np.arange(n)
+    is_kept = kept == rows
+    similarity = exact_cosines(matrix, rows, kept).astype(np.float64) if n else np.zeros(0)
+    ids = table.column("problem_id").to_numpy(zero_copy_only=False)
+    sources = table.column("source").to_numpy(zero_copy_only=False)
+    decisions = pa.table(
+        {
+            "problem_id": ids,
+            "source": sources,
+            "kept_problem_id": ids[kept],
+            "kept_source": sources[kept],
+            "is_kept": is_kept,
+            "similarity": pa.array(np.round(np.clip(similarity, -1, 1), 4), pa.float64(), mask=is_kept),
+            "cluster_size": sizes.astype(np.int32),
+            "model": pa.array([model.key] * n, pa.string()),
+            "threshold": pa.array(np.full(n, model.threshold), pa.float64()),
+            "dedup_version": pa.array(np.full(n, version), pa.int64()),
+        },
+        schema=SEMANTIC_DEDUP_DECISIONS.schema,
+    )
+    reasons = pa.chunked_array([pa.array([REASON] * n, pa.string())])
+    rejections = duplicate_rejections(table, decisions, reasons, {"model": model.key})
+    return SemanticResult(decisions, rejections, n, clusters, len(pairs), version)

@@ -1,0 +1,132 @@
+"""Pairs of problems whose embeddings are closer than a cosine threshold: an approximate nearest-neighbour index
+(usearch HNSW by default, faiss HNSW for comparison) or exact blocked brute force (small inputs, recall checks).
+
+Rows are unit length, so inner product = cosine. Each row asks for its k nearest rows; pairs at or above the
+threshold come back once each (i < j) with their cosine recomputed exactly in float32, so an approximate
+index can miss a pair but never invents or misstates one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BACKENDS = ("usearch", "faiss", "exact")
+# Below this many rows the exact search is as fast as building an index, and has perfect recall.
+EXACT_BELOW = 20_000
+PAIRS = np.dtype([("i", np.int64), ("j", np.int64), ("similarity", np.float32)])
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    backend: str = "usearch"
+    k: int = 16
+    connectivity: int = 16
+    expansion_add: int = 128
+    expansion_search: int = 96
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"ANN backend {self.backend!r} is not one of {', '.join(BACKENDS)}")
+
+
+def knn(matrix: np.ndarray, settings: IndexSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(neighbours, similarities), each (n, k): the k nearest other rows of every row (-1 where fewer exist)."""
+    n = len(matrix)
+    k = min(settings.k, max(n - 1, 0))
+    if k == 0:
+        return np.full((n, 0), -1, np.int64), np.zeros((n, 0), np.float32)
+    backend = "exact" if n < EXACT_BELOW else settings.backend
+    found = {"usearch": _usearch, "faiss": _faiss, "exact": _exact}[backend](matrix, k + 1, settings)
+    return _drop_self(*found, k)
+
+
+def pairs_above(matrix: np.ndarray, threshold: float, settings: IndexSettings) -> np.ndarray:
+    """Structured array (i, j, similarity) of distinct row pairs, i < j, with cosine >= threshold."""
+    neighbours, _ = knn(matrix, settings)
+    rows = np.repeat(np.arange(len(matrix), dtype=np.int64), neighbours.shape[1])
+    cols = neighbours.ravel()
+    valid = cols >= 0
+    i, j = np.minimum(rows[valid], cols[valid]), np.maximum(rows[valid], cols[valid])
+    keys = np.unique(i * len(matrix) + j)
+    i, j = keys // max(len(matrix), 1), keys % max(len(matrix), 1)
+    similarity = exact_cosines(matrix, i, j)
+    keep = similarity >= threshold
+    out = np.empty(int(keep.sum()), PAIRS)
+    out["i"], out["j"], out["similarity"] = i[keep], j[keep], similarity[keep]
+    return out
+
+
+def exact_cosines(matrix: np.ndarray, i: np.ndarray, j: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
+    out = np.empty(len(i), np.float32)
+    for start in range(0, len(i), chunk):
+        a = matrix[i[start : start + chunk]].astype(np.float32)
+        b = matrix[j[start : start + chunk]].astype(np.float32)
+        out[start : start + chunk] = np.einsum("ij,ij->i", a, b)
+    return out
+
+
+def _drop_self(neighbours: np.ndarray, similarities: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Remove each row from its own result list (wherever the index ranked it) and keep k columns."""
+    rows = np.arange(len(neighbours))[:, None]
+    own = neighbours == rows
+    # Push the row itself (and empty slots) to the end, keeping the order of the others.
+    order = np.argsort(own | (neighbours < 0), axis=1, kind="stable")
+    neighbours = np.take_along_axis(neighbours, order, axis=1)[:, :k]
+    similarities = np.take_along_axis(similarities, order, axis=1)[:, :k]
+    neighbours = np.where(neighbours == rows, -1, neighbours)
+    return neighbours, similarities
+
+
+def _exact(matrix: np.ndarray, k: int, settings: IndexSettings, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    full = np.ascontiguousarray(matrix, dtype=np.float32)
+    n = len(full)
+    neighbours = np.empty((n, k), np.int64)
+    similarities = np.empty((n, k), np.float32)
+    for start in range(0, n, block):
+        scores = full[start : start + block] @ full.T
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        best = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-best, axis=1)
+        neighbours[start : start + block] = np.take_along_axis(top, order, axis=1)
+        similarities[start : start + block] = np.take_along_axis(best, order, axis=1)
+    return neighbours, similarities
+
+
+def _usearch(matrix: np.ndarray, k: int, settings: IndexSettings) -> tuple[np.ndarray, np.ndarray]:
+    from usearch.index import Index
+
+    index = Index(
+        ndim=matrix.shape[1],
+        metric="ip",
+        dtype="f16",
+        connectivity=settings.connectivity,
+        expansion_add=settings.expansion_add,
+        expansion_search=settings.expansion_search,
+    )
+    keys = np.arange(len(matrix), dtype=np.uint64)
+    index.add(keys, matrix, threads=settings.threads)
+    matches = index.search(matrix, k, threads=settings.threads)
+    neighbours = matches.keys.astype(np.int64)
+    neighbours[matches.keys == np.iinfo(np.uint64).max] = -1
+    return neighbours, (1.0 - matches.distances).astype(np.float32)
+
+
+def _faiss(matrix: np.ndarray, k: int, settings: IndexSettings) -> tuple[np.ndarray, np.ndarray]:
+    import faiss
+
+    faiss.omp_set_num_threads(settings.threads)
+    index = faiss.IndexHNSWFlat(matrix.shape[1], settings.connectivity, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = settings.expansion_add
+    index.hnsw.efSearch = settings.expansion_search
+    chunk = 1 << 16
+    for start in range(0, len(matrix), chunk):
+        index.add(np.ascontiguousarray(matrix[start : start + chunk], dtype=np.float32))
+    similarities = np.empty((len(matrix), k), np.float32)
+    neighbours = np.empty((len(matrix), k), np.int64)
+    for start in range(0, len(matrix), chunk):
+        found = index.search(np.ascontiguousarray(matrix[start : start + chunk], dtype=np.float32), k)
+        similarities[start : start + chunk], neighbours[start : start + chunk] = found
+    return neighbours, similarities

@@ -1,0 +1,112 @@
+"""Semantic dedup on a real two-source run: near-duplicates across sources merged by source priority, unrelated
+problems kept, vectors cached per (text, model), the stages refusing stale inputs."""
+
+from __future__ import annotations
+
+import orjson
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from amd_assets.contracts.tables import CURATED_PROBLEMS, DEDUP_DECISIONS, PROBLEM_EMBEDDINGS, REJECTIONS
+from amd_assets.ingest.raw import problem_id
+from resources.embeddings import EmbeddingResource
+from tests.curation.openai_stub import openai_stub
+from tests.semantic.conftest import Lakehouse, failed_checks, metadata
+
+KEY = "wordllama:l2_supercat@256"
+
+
+def rejection(pipeline: Lakehouse, pid: str) -> dict:
+    rows = pipeline.lakehouse.read(REJECTIONS.name, filter=ds.field("problem_id") == pid).to_pylist()
+    assert len(rows) == 1, rows
+    return {**rows[0], "detail": orjson.loads(rows[0]["detail"])}
+
+
+def curated(pipeline: Lakehouse) -> set[str]:
+    return set(pipeline.lakehouse.read(CURATED_PROBLEMS.name, columns=["problem_id"]).column("problem_id").to_pylist())
+
+
+def test_near_duplicates_across_sources_keep_the_higher_priority_copy(pipeline):
+    words = rejection(pipeline, problem_id("planted", "p1"))  # 3 words changed in a long text: MinHash sees it
+    assert words["reason"] == "near_duplicate" and words["detail"]["kept_problem_id"] == problem_id("math", "m1")
+    numbers = rejection(pipeline, problem_id("planted", "p2"))  # numbers and words changed: MinHash does not
+    assert (numbers["stage"], numbers["reason"]) == ("dedup", "semantic_duplicate"), numbers
+    assert numbers["detail"]["kept_problem_id"] == problem_id("math", "m2")
+    assert numbers["detail"]["kept_source"] == "math" and numbers["detail"]["model"] == KEY
+    assert 0.86 <= numbers["detail"]["similarity"] < 1.0
+    minhash = pipeline.lakehouse.read(DEDUP_DECISIONS.name, filter=ds.field("problem_id") == numbers["problem_id"])
+    assert minhash.column("is_kept").to_pylist() == [True], "exact/MinHash dedup kept it"
+    assert rejection(pipeline, problem_id("planted", "p3"))["reason"] == "exact_duplicate"
+
+
+def test_unrelated_problems_are_kept_and_curated(pipeline):
+    kept = curated(pipeline)
+    assert {problem_id("math", key) for key in ("m1", "m2", "m3", "m4")} <= kept
+    assert {problem_id("planted", "p4"), problem_id("planted", "p5"), problem_id("planted", "p7")} <= kept
+    assert not {problem_id("planted", key) for key in ("p1", "p2", "p3", "p6")} & kept
+    decisions = pipeline.lakehouse.read("semantic_dedup_decisions")
+    assert decisions.num_rows == 8, "one decision per exact/MinHash survivor (not p1, p3, nor the decontaminated p6)"
+    assert set(decisions.column("threshold").to_pylist()) == {0.86}
+
+
+def test_embeddings_are_cached_by_text_and_model(pipeline):
+    again = pipeline.run(["problem_embeddings"], "planted")
+    assert (
+        metadata(again, "problem_embeddings")["embeddings_computed"],
+        metadata(again, "problem_embeddings")["embeddings_reused"],
+    ) == (0, 6)
+    small = EmbeddingResource(dim=64, dedup_threshold="0.86")
+    switched = pipeline.run(["problem_embeddings"], "planted", embedder=small)
+    assert metadata(switched, "problem_embeddings")["embeddings_computed"] == 6
+    models = pipeline.lakehouse.read(PROBLEM_EMBEDDINGS.name, columns=["model"], filter=ds.field("source") == "planted")
+    counts = {row["values"]: row["counts"] for row in models.column("model").value_counts().to_pylist()}
+    assert counts == {KEY: 6, "wordllama:l2_supercat@64": 6}, "the old model's vectors are still there"
+    # math has no vectors under the new model yet: semantic dedup refuses rather than skipping problems
+    stale = pipeline.run(["semantic_dedup_decisions"], embedder=small, raise_on_error=False)
+    assert not stale.success
+    assert "problem_embeddings of ['math']" in str(stale.get_step_failure_events()[0].event_specific_data.error)
+
+
+def test_checks_pass_and_the_funnel_accounts_for_every_problem(pipeline):
+    result = pipeline.run(["semantic_dedup_decisions"])
+    assert failed_checks(result) == []
+    rejected = pipeline.lakehouse.read(REJECTIONS.name, filter=(ds.field("stage") == "dedup"))
+    reasons = rejected.column("reason").value_counts().to_pylist()
+    assert {r["values"]: r["counts"] for r in reasons} == {
+        "exact_duplicate": 1,
+        "near_duplicate": 1,
+        "semantic_duplicate": 1,
+    }
+
+
+def test_curate_refuses_semantic_decisions_of_an_older_dedup(tmp_path):
+    pipeline = Lakehouse(tmp_path)
+    pipeline.all()
+    pipeline.run(["dedup_decisions"])  # a new dedup version: the semantic decisions are stale
+    result = pipeline.run(["curated_problems"], "math", raise_on_error=False)
+    assert not result.success
+    assert "another dedup_decisions version" in str(result.get_step_failure_events()[0].event_specific_data.error)
+
+
+def test_an_openai_compatible_endpoint_embeds_and_dedups(tmp_path, monkeypatch):
+    vocabulary = ["egg", "path", "meters", "python", "list", "train", "divisors", "marbles", "torus"]
+
+    def embed(text: str) -> list[float]:
+        words = text.lower().split()
+        return [float(sum(word.startswith(v) for word in words)) for v in vocabulary]
+
+    with openai_stub(embed=embed) as (url, log):
+        endpoint = EmbeddingResource(
+            backend="openai", model="stub-embed", base_urls=url, batch_size=4, dedup_threshold="0.95"
+        )
+        for name, value in (("BACKEND", "openai"), ("MODEL", "stub-embed"), ("BASE_URLS", url), ("BATCH_SIZE", "4")):
+            monkeypatch.setenv(f"AMD_EMBEDDING_{name}", value)
+        monkeypatch.setenv("AMD_EMBEDDING_DECONTAMINATION_THRESHOLD", "0.99")
+        pipeline = Lakehouse(tmp_path)
+        pipeline.all(embedder=endpoint)
+    stored = pipeline.lakehouse.read(PROBLEM_EMBEDDINGS.name, columns=["model"]).column("model")
+    assert set(stored.to_pylist()) == {f"openai:stub-embed@{len(vocabulary)}"}
+    assert {entry["path"] for entry in log} == {"/v1/embeddings"} and all(len(e["input"]) <= 4 for e in log)
+    row = rejection(pipeline, problem_id("planted", "p2"))
+    assert row["reason"] == "semantic_duplicate" and row["detail"]["model"] == f"openai:stub-embed@{len(vocabulary)}"
+    assert pc.sum(pipeline.lakehouse.read("semantic_dedup_decisions").column("is_kept")).as_py() >= 6
