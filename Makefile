@@ -9,6 +9,11 @@ export DAGSTER_HOME := $(CURDIR)/.dagster
 export PATH := $(HOME)/.local/bin:$(PATH)
 
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+# dbt's manifest, prepared ahead so loading the code location never parses dbt (amd_assets/audits/project.py).
+DBT_MANIFEST := dbt_models/target/manifest.json
+DBT_FILES := dbt_models/dbt_project.yml dbt_models/profiles.yml $(shell find dbt_models/models dbt_models/tests dbt_models/macros -type f 2>/dev/null)
+# gRPC requests from the webserver and daemon to the code server: generous for a loaded 2-core machine.
+export DAGSTER_GRPC_TIMEOUT_SECONDS ?= 180
 
 .PHONY: help bootstrap demo test lint ui clean
 
@@ -17,7 +22,7 @@ help:
 	@echo "make test   lint and run the test suite"
 	@echo "make ui     start the Dagster UI on http://127.0.0.1:3000"
 
-bootstrap: $(VENV_STAMP)
+bootstrap: $(VENV_STAMP) $(DBT_MANIFEST)
 	@command -v bwrap >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing bubblewrap (code sandbox)"; \
@@ -52,11 +57,14 @@ lint: bootstrap
 test: bootstrap lint
 	uv run --frozen pytest
 
-ui: bootstrap $(DAGSTER_HOME)/dagster.yaml
+ui: bootstrap
+	@uv run --frozen amd instance >/dev/null   # run queue, one run per source at a time, code-server timeouts
+	@uv run --frozen amd sources sync          # every source of sources.yaml is a partition before the UI opens
 	uv run --frozen dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
-$(DAGSTER_HOME)/dagster.yaml:
-	@mkdir -p $(DAGSTER_HOME) && printf 'telemetry:\n  enabled: false\n' > $@
+$(DBT_MANIFEST): $(VENV_STAMP) $(DBT_FILES)
+	uv run --frozen dagster-dbt project prepare-and-package --file amd_assets/audits/dbt_project.py
+	@touch $@
 
 clean:
 	rm -rf lakehouse releases .dagster dbt_models/target dbt_models/logs

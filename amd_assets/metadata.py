@@ -54,6 +54,19 @@ def partition_preview(lakehouse: LakehouseResource, contract: TableContract, sou
     return markdown_preview(table.slice(0, PREVIEW_ROWS))
 
 
+def row_counts(
+    lakehouse: LakehouseResource, table: str, source: str, partition_rows: int | None = None
+) -> dict[str, int]:
+    """The partition's rows (what the UI charts per partition) and the whole table's, each labelled."""
+    if partition_rows is None:
+        partition_rows = lakehouse.count(table, ds.field("source") == source)
+    return {
+        "dagster/row_count": partition_rows,
+        "rows_in_partition": partition_rows,
+        "rows_in_table": lakehouse.count(table),
+    }
+
+
 def stage_metadata(
     lakehouse: LakehouseResource,
     contract: TableContract,
@@ -67,7 +80,7 @@ def stage_metadata(
     """Rows out, rows set aside (quarantined or rejected) in total and per reason, previews of both."""
     verb = "quarantined" if side.contract.name == "quarantine" else "rejected"
     return {
-        "dagster/row_count": rows,
+        **row_counts(lakehouse, contract.name, source, rows),
         verb: side.total,
         f"{verb}_by_reason": MetadataValue.json(dict(sorted(side.counts.items()))),
         "delta_version": version,

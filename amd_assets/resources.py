@@ -1,18 +1,23 @@
-"""Resource instances for the deployed definitions, configured from the environment."""
+"""The resources of the code location, configured from `EnvVar`s that Dagster resolves when a run launches.
+
+What belongs here: which resource serves each key and where its settings come from (`amd_assets.settings`
+lists the variables and their defaults). Resource classes live with the code they serve (`resources/`, the
+stage packages); asset logic never lives here.
+"""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
+from typing import Any
 
 from dagster import EnvVar
-from dagster_dbt import DbtCliResource
 
-from amd_assets.audits.dbt_project import DEFAULT_AUDIT_DB, audit_project, dbt_executable
 from amd_assets.audits.resource import AuditDatabaseResource
 from amd_assets.curation.labeler import LabelerResource
 from amd_assets.curation.settings import DedupSettings
 from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
 from amd_assets.release.store import ReleaseStoreResource
+from amd_assets.settings import Paths
 from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import LakehouseDuckDB
@@ -20,48 +25,43 @@ from resources.sandbox import SandboxResource
 from resources.teacher import TeacherResource
 
 
-def _env(name: str, default: str) -> str:
-    """EnvVar when set (the UI shows where the value came from), the default otherwise."""
-    return EnvVar(name) if os.environ.get(name) else default  # type: ignore[return-value]
+def _path(explicit: str | None, variable: str) -> str:
+    return explicit if explicit is not None else EnvVar(variable)
 
 
-def _optional_env(name: str) -> str | None:
-    return EnvVar(name) if os.environ.get(name) else None  # type: ignore[return-value]
+def teacher_resource() -> TeacherResource:
+    return TeacherResource(
+        backend=EnvVar("AMD_TEACHER_BACKEND"),
+        model=EnvVar("AMD_TEACHER_MODEL"),
+        base_urls=EnvVar("AMD_TEACHER_BASE_URLS"),
+        client=EnvVar("AMD_TEACHER_CLIENT"),
+        api_key_env="AMD_TEACHER_API_KEY",
+        max_concurrency=EnvVar.int("AMD_TEACHER_MAX_CONCURRENCY"),
+        max_tokens=EnvVar.int("AMD_TEACHER_MAX_TOKENS"),
+        tensor_parallel_size=EnvVar.int("AMD_TEACHER_TENSOR_PARALLEL_SIZE"),
+    )
 
 
-def _env_int(name: str, default: int) -> int:
-    return EnvVar.int(name) if os.environ.get(name) else default  # type: ignore[return-value]
-
-
-def build_resources() -> dict[str, object]:
-    lakehouse = LakehouseResource(root=_env("AMD_LAKEHOUSE", "lakehouse"))
-    return {
+def build_resources(paths: Paths | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every resource key the assets, checks and sensors use. `overrides` replace keys; a replaced `lakehouse`
+    is also the one `duckdb` reads."""
+    paths = paths or Paths()
+    overrides = dict(overrides or {})
+    lakehouse = overrides.get("lakehouse") or LakehouseResource(root=_path(paths.lakehouse, "AMD_LAKEHOUSE"))
+    resources: dict[str, Any] = {
         "lakehouse": lakehouse,
         "duckdb": LakehouseDuckDB(lakehouse=lakehouse),
-        "source_registry": SourceRegistryResource(path=_env("AMD_SOURCES", "sources.yaml")),
-        "benchmark_registry": BenchmarkRegistryResource(path=_env("AMD_BENCHMARKS", "benchmarks.yaml")),
+        "source_registry": SourceRegistryResource(path=_path(paths.sources, "AMD_SOURCES")),
+        "benchmark_registry": BenchmarkRegistryResource(path=_path(paths.benchmarks, "AMD_BENCHMARKS")),
         "dedup_settings": DedupSettings(),
-        "release_store": ReleaseStoreResource(root=_env("AMD_RELEASES", "releases")),
+        "release_store": ReleaseStoreResource(root=_path(paths.releases, "AMD_RELEASES")),
         "sandbox": SandboxResource(),
         "judge": JudgeResource(
-            base_url=_optional_env("AMD_JUDGE_BASE_URL"),
-            model=_env("AMD_JUDGE_MODEL", "judge"),
-            mode=_env("AMD_JUDGE_MODE", "rubric"),
+            base_url=EnvVar("AMD_JUDGE_BASE_URL"), model=EnvVar("AMD_JUDGE_MODEL"), mode=EnvVar("AMD_JUDGE_MODE")
         ),
-        "teacher": TeacherResource(
-            backend=_env("AMD_TEACHER_BACKEND", "none"),
-            model=_env("AMD_TEACHER_MODEL", "deepseek-ai/DeepSeek-R1"),
-            base_urls=_env("AMD_TEACHER_BASE_URLS", ""),
-            client=_env("AMD_TEACHER_CLIENT", "native"),
-            api_key_env="AMD_TEACHER_API_KEY",
-            max_concurrency=_env_int("AMD_TEACHER_MAX_CONCURRENCY", 64),
-            max_tokens=_env_int("AMD_TEACHER_MAX_TOKENS", 32_768),
-            tensor_parallel_size=_env_int("AMD_TEACHER_TENSOR_PARALLEL_SIZE", 1),
-        ),
-        # dbt runs with the lakehouse resource's root and this audit database (passed as dbt vars).
-        "dbt": DbtCliResource(project_dir=audit_project, dbt_executable=dbt_executable()),
-        "audit_db": AuditDatabaseResource(path=_env("AMD_AUDIT_DB", str(DEFAULT_AUDIT_DB))),
-        "labeler": LabelerResource(
-            base_url=_optional_env("AMD_LABELER_BASE_URL"), model=_optional_env("AMD_LABELER_MODEL")
-        ),
+        "teacher": teacher_resource(),
+        # dbt reads the lakehouse resource's root and this audit database (passed as dbt vars).
+        "audit_db": AuditDatabaseResource(path=_path(paths.audit_db, "AMD_AUDIT_DB")),
+        "labeler": LabelerResource(base_url=EnvVar("AMD_LABELER_BASE_URL"), model=EnvVar("AMD_LABELER_MODEL")),
     }
+    return {**resources, **overrides}

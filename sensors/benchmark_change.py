@@ -10,6 +10,7 @@ import hashlib
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
+from amd_assets.partitions import SOURCES
 from amd_assets.registry import SourceFileError
 from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
 
@@ -51,11 +52,13 @@ def build_benchmark_change_sensor(job_name: str, minimum_interval_seconds: int =
             return SensorResult(skip_reason=SkipReason("baseline recorded"), cursor=fingerprint)
         if context.cursor == fingerprint:
             return SensorResult(skip_reason=SkipReason("benchmarks unchanged"), cursor=fingerprint)
+        registered = set(context.instance.get_dynamic_partitions(SOURCES))
         requests = [
             RunRequest(
                 run_key=f"{source}:{fingerprint}", partition_key=source, tags={"amd/trigger": "benchmark_change"}
             )
             for source in source_registry.load().names
+            if source in registered  # a source not registered yet gets its first run from `source_change`
         ]
         return SensorResult(run_requests=requests, cursor=fingerprint)
 

@@ -11,6 +11,7 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Se
 
 from amd_assets.contracts.tables import CURATED_PROBLEMS
 from amd_assets.generation.tables import TEACHER_RESPONSES
+from amd_assets.partitions import SOURCES
 from amd_assets.registry.resource import SourceRegistryResource
 from amd_assets.verification.tables import DISTILLED_SAMPLES
 from resources.lakehouse import LakehouseResource
@@ -55,7 +56,8 @@ def build_regeneration_sensor(job_name: str, max_attempts: int = 4, minimum_inte
             return SensorResult(skip_reason=SkipReason("no teacher configured"))
         state = f"{_version(lakehouse, DISTILLED_SAMPLES.name)}.{_version(lakehouse, TEACHER_RESPONSES.name)}"
         requests = []
-        for source in source_registry.load().names:
+        registered = set(context.instance.get_dynamic_partitions(SOURCES))
+        for source in (name for name in source_registry.load().names if name in registered):
             waiting = problems_needing_samples(lakehouse, source, max_attempts)
             if waiting:
                 context.log.info(f"{source}: {waiting} problems without an accepted response and attempts left")

@@ -6,13 +6,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import ExecuteInProcessResult, materialize
 
-from amd_assets.ingest import ingest_assets, ingest_checks
+from amd_assets.ingest.assets import normalized_problems, raw_problems
+from amd_assets.ingest.checks import ingest_checks
 from amd_assets.registry import REPO_ROOT, SourceRegistry, load_registry
 from amd_assets.registry.resource import SourceRegistryResource
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import LakehouseDuckDB
+from tests.dagster_support import source_instance
 
 Materialize = Callable[..., ExecuteInProcessResult]
 
@@ -30,11 +32,11 @@ def repo_registry() -> SourceRegistry:
 @pytest.fixture
 def materialize_source(lakehouse: LakehouseResource) -> Materialize:
     """Materialize the ingest assets (with their blocking checks) for one sample source on the tmp lakehouse."""
-    instance = DagsterInstance.ephemeral()
+    instance = source_instance()
 
     def run(source: str, raise_on_error: bool = True) -> ExecuteInProcessResult:
         return materialize(
-            [*ingest_assets, *ingest_checks],
+            [raw_problems, normalized_problems, *ingest_checks],
             partition_key=source,
             instance=instance,
             raise_on_error=raise_on_error,

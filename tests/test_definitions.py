@@ -6,12 +6,15 @@ import importlib
 import itertools
 from pathlib import Path
 
-from dagster import AssetKey
+from dagster import AssetKey, DefaultSensorStatus, DynamicPartitionsDefinition, materialize
 
 from amd_assets.definitions import defs
-from amd_assets.jobs import CURATE_SOURCES, DEDUPLICATE, PREPARE_SOURCES
-from amd_assets.partitions import source_partitions
-from amd_assets.registry import REPO_ROOT, load_registry
+from amd_assets.ingest.assets import raw_problems
+from amd_assets.jobs import CURATE_SOURCES, DEDUPLICATE, GENERATE_RESPONSES, PREPARE_SOURCES, VERIFY_RESPONSES
+from amd_assets.partitions import release_versions, source_partitions
+from amd_assets.registry import REPO_ROOT
+from resources.lakehouse import LakehouseResource
+from tests.dagster_support import source_instance
 
 
 def test_resources_and_sensors_import_from_this_repo():
@@ -63,16 +66,26 @@ def test_asset_graph_lineage_and_groups():
     }
 
 
-def test_every_source_is_a_partition_and_only_dedup_is_global():
-    names = load_registry().names
-    assert source_partitions.get_partition_keys() == names
+def test_sources_and_release_versions_are_dynamic_partitions_and_only_dedup_and_release_are_global():
     graph = defs.resolve_asset_graph()
     for name, _ in CHAIN:
         expected = None if name == "dedup_decisions" else source_partitions
         assert graph.get(AssetKey(name)).partitions_def == expected, name
-    assert defs.resolve_job_def(PREPARE_SOURCES).partitions_def == source_partitions
-    assert defs.resolve_job_def(CURATE_SOURCES).partitions_def == source_partitions
+    for name in ("teacher_responses", "response_verdicts", "distilled_samples"):
+        assert graph.get(AssetKey(name)).partitions_def == source_partitions, name
+    assert isinstance(source_partitions, DynamicPartitionsDefinition) and source_partitions.name == "sources"
+    assert graph.get(AssetKey("release")).partitions_def is None
+    assert graph.get(AssetKey("release_rows")).partitions_def == release_versions
+    assert AssetKey("release") in graph.get(AssetKey("release_rows")).parent_keys
+    for job in (PREPARE_SOURCES, CURATE_SOURCES, GENERATE_RESPONSES, VERIFY_RESPONSES):
+        assert defs.resolve_job_def(job).partitions_def == source_partitions, job
     assert defs.resolve_job_def(DEDUPLICATE).partitions_def is None
+
+
+def test_every_job_runs_in_one_process():
+    """A step subprocess would import the code location again for seconds of work (issue 11)."""
+    jobs = [defs.resolve_job_def(job.name) for job in defs.jobs] + [defs.resolve_implicit_global_asset_job_def()]
+    assert {job.executor_def.name for job in jobs} == {"in_process"}
 
 
 def test_contracts_are_blocking_checks_on_each_stage():
@@ -84,19 +97,29 @@ def test_contracts_are_blocking_checks_on_each_stage():
     assert all(spec.blocking for spec in checks.values())
 
 
-def test_resources_follow_the_environment(monkeypatch, tmp_path):
-    import amd_assets.resources as configured
+def test_resource_settings_resolve_when_a_run_launches_and_explicit_paths_win(monkeypatch, tmp_path):
+    from amd_assets.build import build_defs
+    from amd_assets.settings import Paths
 
-    monkeypatch.setenv("AMD_LAKEHOUSE", str(tmp_path / "lh"))
-    lakehouse = configured.build_resources()["lakehouse"].process_config_and_initialize()
-    assert lakehouse.root_path() == str(tmp_path / "lh")
-    monkeypatch.delenv("AMD_LAKEHOUSE")
-    assert configured.build_resources()["lakehouse"].root == "lakehouse"
+    monkeypatch.delenv("AMD_LAKEHOUSE", raising=False)
+    built = build_defs()  # fills the default, then the user exports another lakehouse before launching a run
+    assert built.resources["lakehouse"].process_config_and_initialize().root == "lakehouse"
+    monkeypatch.setenv("AMD_LAKEHOUSE", str(tmp_path / "launched"))
+    resources = {key: built.resources[key] for key in ("lakehouse", "duckdb", "source_registry")}
+    result = materialize([raw_problems], partition_key="gsm8k", instance=source_instance("gsm8k"), resources=resources)
+    assert result.success
+    assert LakehouseResource(root=str(tmp_path / "launched")).count("raw_problems") == 300
+    explicit = build_defs(paths=Paths(lakehouse=str(tmp_path / "flag")))
+    assert explicit.resources["lakehouse"].root == str(tmp_path / "flag")
+    assert explicit.resources["duckdb"].lakehouse.root == str(tmp_path / "flag")
 
 
-def test_change_sensors_target_the_per_source_job():
+def test_change_sensors_target_the_per_source_job_and_the_registry_sensor_runs_by_default():
     for name in ("source_change", "benchmark_change"):
         assert defs.resolve_sensor_def(name).job_name == PREPARE_SOURCES
+    assert defs.resolve_sensor_def("source_change").default_status == DefaultSensorStatus.RUNNING
+    for name in ("benchmark_change", "regeneration"):  # these spend compute or teacher time: opt in
+        assert defs.resolve_sensor_def(name).default_status == DefaultSensorStatus.STOPPED
 
 
 def test_dbt_audits_sit_downstream_of_the_delta_assets_and_tests_are_checks():
@@ -110,7 +133,7 @@ def test_dbt_audits_sit_downstream_of_the_delta_assets_and_tests_are_checks():
     audits = {key.path[-1] for key in graph.get_all_asset_keys() if graph.get(key).group_name == "audits"}
     assert {"release_gate", "release_composition", "stage_funnel", "verification_pass_rates"} <= audits
     assert {"response_length_stats", "contamination_hits", "cost_per_accepted_sample"} <= audits
-    assert parents("release_gate") == {"release"}
+    assert parents("release_gate") == {"release_rows"}
     assert parents("release_composition") == {"release_gate"}
     # rejections and quarantine are side tables: the funnel depends on every asset that writes them
     rejection_writers = {"filtered_problems", "decontaminated_problems", "dedup_decisions", "curated_problems"}

@@ -1,17 +1,17 @@
-"""The dbt audit models as Dagster assets, their dbt tests as asset checks; `dbt build` runs them together."""
+"""The dbt audit models as one Dagster multi-asset, their dbt tests as its blocking checks.
 
-import contextlib
-import io
-import json
-from collections.abc import Iterator
+Specs come from the prepared manifest (`amd_assets.audits.specs`); running it is `dbt build` of the selected
+models and tests (`amd_assets.audits.runner`), with the lakehouse and audit database of the run's resources.
+"""
+
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, DagsterLogManager
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster import AssetCheckResult, AssetExecutionContext, AssetsDefinition, MaterializeResult, multi_asset
 
-from amd_assets.audits.dbt_project import audit_project
 from amd_assets.audits.resource import AuditDatabaseResource
-from amd_assets.audits.translator import AuditTranslator
+from amd_assets.audits.runner import dbt_build
+from amd_assets.audits.specs import AuditSpecs, build_audit_specs
 from resources.lakehouse import LakehouseResource
 
 
@@ -22,32 +22,13 @@ def dbt_vars(lakehouse: LakehouseResource, audit_db: AuditDatabaseResource) -> d
     return {"lakehouse": lakehouse.root_path(), "audit_db": str(database)}
 
 
-class LogLines(io.TextIOBase):
-    """A stdout that turns dagster-dbt's echo of dbt's log lines into run log events (the UI shows them; the
-    terminal of `amd materialize` shows warnings only), instead of printing them to the terminal."""
+def build_audit_assets(manifest: Mapping[str, Any]) -> tuple[AssetsDefinition, AuditSpecs]:
+    specs = build_audit_specs(manifest)
 
-    def __init__(self, log: DagsterLogManager) -> None:
-        self.log = log
+    @multi_asset(name="dbt_audits", specs=specs.assets, check_specs=specs.checks, can_subset=True)
+    def dbt_audits(
+        context: AssetExecutionContext, lakehouse: LakehouseResource, audit_db: AuditDatabaseResource
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
+        yield from dbt_build(context, specs, dbt_vars(lakehouse, audit_db), audit_db.resolved())
 
-    def write(self, text: str) -> int:
-        for line in text.splitlines():
-            if line.strip():
-                self.log.info(line)
-        return len(text)
-
-
-@dbt_assets(
-    manifest=audit_project.manifest_path,
-    project=audit_project,
-    dagster_dbt_translator=AuditTranslator(),
-    name="dbt_audits",
-)
-def dbt_audits(
-    context: AssetExecutionContext, dbt: DbtCliResource, lakehouse: LakehouseResource, audit_db: AuditDatabaseResource
-) -> Iterator[Any]:
-    variables = json.dumps(dbt_vars(lakehouse, audit_db))
-    with contextlib.redirect_stdout(LogLines(context.log)):
-        yield from dbt.cli(["build", "--vars", variables], context=context).stream()
-
-
-audit_assets = [dbt_audits]
+    return dbt_audits, specs

@@ -3,14 +3,13 @@
 from pathlib import Path
 
 from dagster import ConfigurableResource
-
-from amd_assets.audits.dbt_project import DEFAULT_AUDIT_DB
+from pydantic import Field
 
 
 class AuditDatabaseResource(ConfigurableResource):
     """The DuckDB file the dbt audit models are built into."""
 
-    path: str = str(DEFAULT_AUDIT_DB)
+    path: str = Field(description="The audit database file ($AMD_AUDIT_DB).")
 
     def resolved(self) -> Path:
         return Path(self.path).expanduser().resolve()

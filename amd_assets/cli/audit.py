@@ -13,15 +13,11 @@ from pathlib import Path
 
 import duckdb
 
-from amd_assets.audits.dbt_project import DBT_PROJECT_DIR, DEFAULT_AUDIT_DB, dbt_executable
+from amd_assets.audits.project import DBT_PROJECT_DIR, dbt_executable
 
 DBT_PROJECT = DBT_PROJECT_DIR
-# What `amd audit` and `amd demo` print; every model is in the audit database for `duckdb` or the UI.
+# What `amd audit` and `amd demo` print; every model is in the audit database for `amd sql` or the UI.
 PRINTED = ("stage_funnel", "release_composition")
-
-
-def default_audit_db() -> Path:
-    return Path(os.environ.get("AMD_AUDIT_DB", DEFAULT_AUDIT_DB)).resolve()
 
 
 def dbt_build(

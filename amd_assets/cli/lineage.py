@@ -7,14 +7,14 @@ from typing import Any, TextIO
 
 import duckdb
 
-from resources.lakehouse import LakehouseResource
-from resources.lakehouse_sql import register_lakehouse_views
+from resources.delta_tables import DeltaTables
+from resources.duckdb_views import register_lakehouse_views
 
 
 class Chain:
     """Queries about one problem over every lakehouse table; a table that does not exist yields no rows."""
 
-    def __init__(self, lakehouse: LakehouseResource, problem_id: str):
+    def __init__(self, lakehouse: DeltaTables, problem_id: str):
         self.connection = duckdb.connect(":memory:")
         self.tables = set(register_lakehouse_views(self.connection, lakehouse))
         self.problem_id = problem_id
@@ -73,7 +73,7 @@ def _responses(chain: Chain, out: TextIO, curated: dict[str, Any]) -> None:
             out.write(f"    {v['verifier']}@{v['verifier_version']}: {v['verdict']} (passed={v['passed']})\n")
 
 
-def print_lineage(lakehouse: LakehouseResource, problem_id: str, out: TextIO) -> bool:
+def print_lineage(lakehouse: DeltaTables, problem_id: str, out: TextIO) -> bool:
     """Write the chain of `problem_id` to `out`; False when the problem is unknown."""
     chain = Chain(lakehouse, problem_id)
     raw = chain.one("raw_problems", "source, source_file, source_row, row_key")
@@ -125,9 +125,9 @@ def print_lineage(lakehouse: LakehouseResource, problem_id: str, out: TextIO) ->
 
 
 def _command(args: argparse.Namespace) -> int:
-    from amd_assets.cli.main import _lakehouse
+    from amd_assets.cli.options import lakehouse
 
-    return 0 if print_lineage(_lakehouse(args), args.problem_id, sys.stdout) else 1
+    return 0 if print_lineage(lakehouse(args), args.problem_id, sys.stdout) else 1
 
 
 def add_command(commands: Any) -> None:

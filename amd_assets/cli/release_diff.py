@@ -12,8 +12,8 @@ from typing import Any, TextIO
 import duckdb
 
 from amd_assets.contracts.tables import DEDUP_DECISIONS, REJECTIONS
-from resources.lakehouse import LakehouseResource
-from resources.lakehouse_sql import register_lakehouse_views
+from resources.delta_tables import DeltaTables
+from resources.duckdb_views import register_lakehouse_views
 
 DIFF = """
 WITH
@@ -58,7 +58,7 @@ SELECT * FROM removed UNION ALL SELECT * FROM added UNION ALL SELECT * FROM chan
 """
 
 
-def release_diff(lakehouse: LakehouseResource, old: str, new: str) -> list[dict[str, str]]:
+def release_diff(lakehouse: DeltaTables, old: str, new: str) -> list[dict[str, str]]:
     """One dict per added, removed or changed problem: change, problem_id, source, response_a/b, reason."""
     connection = duckdb.connect(":memory:")
     decisions = {REJECTIONS.name: REJECTIONS.schema, DEDUP_DECISIONS.name: DEDUP_DECISIONS.schema}
@@ -76,7 +76,7 @@ def release_diff(lakehouse: LakehouseResource, old: str, new: str) -> list[dict[
     return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
 
-def print_release_diff(lakehouse: LakehouseResource, old: str, new: str, out: TextIO) -> None:
+def print_release_diff(lakehouse: DeltaTables, old: str, new: str, out: TextIO) -> None:
     rows = release_diff(lakehouse, old, new)
     counts: dict[tuple[str, str], int] = {}
     for row in rows:
@@ -90,10 +90,10 @@ def print_release_diff(lakehouse: LakehouseResource, old: str, new: str, out: Te
 
 
 def _command(args: argparse.Namespace) -> int:
-    from amd_assets.cli.main import _lakehouse
+    from amd_assets.cli.options import lakehouse
 
     try:
-        print_release_diff(_lakehouse(args), args.old, args.new, sys.stdout)
+        print_release_diff(lakehouse(args), args.old, args.new, sys.stdout)
     except ValueError as error:
         print(f"release-diff: {error}", file=sys.stderr)
         return 1

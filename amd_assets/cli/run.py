@@ -1,18 +1,17 @@
-"""`amd materialize` / `amd demo`: run the pipeline's jobs in order on the Dagster instance.
+"""`amd materialize` / `amd demo`: run the pipeline's jobs in order on the shared Dagster instance.
 
-Per-source preparation for each source, the global dedup, then per-source curation. With DAGSTER_HOME set
-(the Makefile sets it) the runs land in the instance `make ui` shows, with their checks and metadata.
+Per-source preparation for the chosen sources, the global dedup, then curation, generation and verification of
+every source (dedup may change any source's survivors), the release and the audits. The runs land in the
+instance `make ui` shows, with their checks and metadata. `jobs` restricts the run to some of these jobs.
 """
 
 from __future__ import annotations
 
-import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from dagster import AssetKey, DagsterInstance
-
-from amd_assets.definitions import defs
 from amd_assets.jobs import (
     AUDIT,
     CURATE_SOURCES,
@@ -22,10 +21,23 @@ from amd_assets.jobs import (
     RELEASE,
     VERIFY_RESPONSES,
 )
-from amd_assets.partitions import source_partitions
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance, Definitions
 
 # The run's full event log stays in the instance (and the UI); the terminal gets warnings and errors only.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# (job, which sources): "chosen" = the sources asked for, "all" = every registered source, None = global.
+PHASES: list[tuple[str, str | None]] = [
+    (PREPARE_SOURCES, "chosen"),
+    (DEDUPLICATE, None),
+    (CURATE_SOURCES, "all"),
+    (GENERATE_RESPONSES, "all"),
+    (VERIFY_RESPONSES, "all"),
+    (RELEASE, None),
+    (AUDIT, None),
+]
+JOB_NAMES = [job for job, _ in PHASES]
 
 
 @dataclass
@@ -37,23 +49,10 @@ class JobRun:
     failed_steps: list[str]
 
 
-def instance() -> DagsterInstance:
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        return DagsterInstance.ephemeral()
-    os.makedirs(home, exist_ok=True)
-    config = os.path.join(home, "dagster.yaml")
-    if not os.path.exists(config):
-        # No telemetry: this platform never sends traffic anywhere it was not told to.
-        with open(config, "w") as handle:
-            handle.write("telemetry:\n  enabled: false\n")
-    return DagsterInstance.get()
-
-
-def _run(dagster_instance: DagsterInstance, job_name: str, partition: str | None) -> JobRun:
+def run_job(defs: Definitions, instance: DagsterInstance, job_name: str, partition: str | None) -> JobRun:
     started = time.monotonic()
     result = defs.resolve_job_def(job_name).execute_in_process(
-        partition_key=partition, instance=dagster_instance, raise_on_error=False, run_config=QUIET
+        partition_key=partition, instance=instance, raise_on_error=False, run_config=QUIET
     )
     failed = [event.step_key or "" for event in result.all_events if event.is_step_failure]
     run = JobRun(job_name, partition, result.success, time.monotonic() - started, failed)
@@ -62,39 +61,34 @@ def _run(dagster_instance: DagsterInstance, job_name: str, partition: str | None
     return run
 
 
-def materialize_sources(sources: list[str] | None = None) -> list[JobRun]:
-    """Prepare the sources, dedup across all of them, curate, generate and verify each source, then release;
-    stops at a failed phase."""
-    known = source_partitions.get_partition_keys()
-    unknown = sorted(set(sources or []) - set(known))
-    if unknown:
-        raise SystemExit(f"unknown source(s) {unknown}; sources.yaml has {known}")
-    chosen = sources or known
+def materialize_sources(
+    defs: Definitions,
+    instance: DagsterInstance,
+    registered: Sequence[str],
+    sources: Sequence[str] | None = None,
+    jobs: Sequence[str] | None = None,
+) -> list[JobRun]:
+    """Run the phases (or only `jobs`) for `sources` (default: every registered source); stops at a failed
+    phase. Every source must be a registered partition of `instance`."""
+    chosen = list(sources or registered)
     runs: list[JobRun] = []
-    with instance() as dagster_instance:
-        runs += [_run(dagster_instance, PREPARE_SOURCES, source) for source in chosen]
-        if not all(run.success for run in runs):
-            return runs
-        runs.append(_run(dagster_instance, DEDUPLICATE, None))
-        if not runs[-1].success:
-            return runs
-        # Dedup may change which problems of any source survive, so every source is curated again.
-        for job in (CURATE_SOURCES, GENERATE_RESPONSES, VERIFY_RESPONSES):
-            phase = [_run(dagster_instance, job, source) for source in known]
-            runs += phase
-            if not all(run.success for run in phase):
-                return runs
-        # The release is global: one run over every source's distilled samples, gated by its checks.
-        runs.append(_run(dagster_instance, RELEASE, None))
-        if runs[-1].success:
-            # dbt audits over everything written, the release gate among their tests (asset checks).
-            runs.append(_run(dagster_instance, AUDIT, None))
+    for job, scope in PHASES:
+        if jobs and job not in jobs:
+            continue
+        partitions: list[Any] = [None] if scope is None else chosen if scope == "chosen" or jobs else list(registered)
+        phase = [run_job(defs, instance, job, partition) for partition in partitions]
+        runs += phase
+        if not all(run.success for run in phase):
+            break
     return runs
 
 
-def latest_release() -> str | None:
-    """The folder of the newest `release` materialization in the instance `amd materialize` uses."""
-    event = instance().get_latest_materialization_event(AssetKey("release"))
-    materialization = event.asset_materialization if event else None
-    path = materialization.metadata.get("path") if materialization else None
-    return str(path.value) if path is not None else None
+def latest_release(instance: DagsterInstance, releases_root: str) -> str | None:
+    """The folder of the version the newest release run wrote (its `release_rows` partition)."""
+    from pathlib import Path
+
+    from dagster import AssetKey
+
+    event = instance.get_latest_materialization_event(AssetKey("release_rows"))
+    partition = event.dagster_event.partition if event and event.dagster_event else None
+    return str(Path(releases_root).expanduser().resolve() / partition) if partition else None

@@ -12,8 +12,8 @@ from amd_assets.contracts.tables import (
     QUARANTINE,
     RAW_PROBLEMS,
 )
-from resources.lakehouse import LakehouseResource
-from resources.lakehouse_sql import register_lakehouse_views
+from resources.delta_tables import DeltaTables
+from resources.duckdb_views import register_lakehouse_views
 
 STAGE_TABLES = [
     RAW_PROBLEMS.name,
@@ -31,7 +31,7 @@ ORDER BY verifier, verdict <> 'pass', responses DESC, reason
 """
 
 
-def verdict_counts(lakehouse: LakehouseResource) -> str | None:
+def verdict_counts(lakehouse: DeltaTables) -> str | None:
     """Verdicts per verifier, verdict and reason (its first clause) over every stored verdict."""
     connection = duckdb.connect(":memory:")
     if not register_lakehouse_views(connection, lakehouse, ["response_verdicts"]):
@@ -39,7 +39,7 @@ def verdict_counts(lakehouse: LakehouseResource) -> str | None:
     return str(connection.sql(VERDICTS).limit(60))
 
 
-def stage_counts(lakehouse: LakehouseResource) -> str | None:
+def stage_counts(lakehouse: DeltaTables) -> str | None:
     """A table of rows per source: one column per stage table, then the quarantined rows per stage."""
     connection = duckdb.connect(":memory:")
     present = register_lakehouse_views(connection, lakehouse, [*STAGE_TABLES, QUARANTINE.name])

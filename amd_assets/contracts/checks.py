@@ -3,7 +3,6 @@
 import warnings
 from dataclasses import dataclass
 
-import pandera.polars as pa
 import pyarrow.dataset as ds
 from dagster import (
     AssetCheckExecutionContext,
@@ -42,14 +41,14 @@ class SideRows:
     """The side-table rows a stage writes next to its output (quarantine or rejections), checked with it."""
 
     table: TableContract
-    model: type[pa.DataFrameModel]
+    model: str  # a pandera model reference, see `validate.pandera_model`
     stage: str
 
 
 def contract_check(
     asset: AssetsDefinition,
     contract: TableContract,
-    model: type[pa.DataFrameModel],
+    model: str,
     side: SideRows | None = None,
     partitioned: bool = True,
     unique: str | None = "problem_id",
@@ -62,7 +61,7 @@ def contract_check(
         name="contract",
         blocking=True,
         partitions_def=source_partitions if partitioned else None,
-        description=f"pandera {model.__name__} on the {'partition' if partitioned else 'table'}{checked}"
+        description=f"pandera {model.rpartition('.')[2]} on the {'partition' if partitioned else 'table'}{checked}"
         + (f"; {unique} unique." if unique else "."),
     )
     def _contract(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:

@@ -1,18 +1,32 @@
-"""Validate one partition of a Delta table against its pandera contract, streaming record batches."""
+"""Validate one partition of a Delta table against its pandera contract, streaming record batches.
+
+pandera and polars are imported when a check runs, not when the code location loads (they cost a second of
+start-up in every process). Models are named by reference ("module.Class", or a class of
+`amd_assets.contracts.schemas`) so declaring a check imports neither.
+"""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandera.errors
-import pandera.polars as pa
-import polars as pl
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from resources.lakehouse import LakehouseResource
 
+if TYPE_CHECKING:
+    import pandera.polars as pa
+
 FAILURES_KEPT = 20
+DEFAULT_SCHEMAS = "amd_assets.contracts.schemas"
+
+
+def pandera_model(reference: str) -> type[pa.DataFrameModel]:
+    """The pandera model named "module.Class" (a bare class name is looked up in the contracts' schemas)."""
+    module, _, name = reference.rpartition(".")
+    return getattr(importlib.import_module(module or DEFAULT_SCHEMAS), name)
 
 
 @dataclass
@@ -37,15 +51,20 @@ class ValidationReport:
 def validate_partition(
     lakehouse: LakehouseResource,
     table: str,
-    model: type[pa.DataFrameModel],
+    model: str,
     where: ds.Expression | None,
     unique: str | None = None,
 ) -> ValidationReport:
+    """`model` (a `pandera_model` reference) over the rows of `table` matching `where`, batch by batch."""
+    import pandera.errors
+    import polars as pl
+
+    schema = pandera_model(model)
     report = ValidationReport(table)
     for batch in lakehouse.scan(table, filter=where, batch_size=65_536):
         report.rows += batch.num_rows
         try:
-            model.validate(pl.from_arrow(batch), lazy=True)  # type: ignore[arg-type]
+            schema.validate(pl.from_arrow(batch), lazy=True)  # type: ignore[arg-type]
         except pandera.errors.SchemaErrors as errors:
             cases = errors.failure_cases
             for (column, check), group in cases.group_by(["column", "check"]):

@@ -4,13 +4,6 @@ import pyarrow.compute as pc
 from dagster import AssetCheckResult, asset_check
 
 from amd_assets.contracts.checks import SideRows, accounts_for_every_row_check, contract_check
-from amd_assets.contracts.schemas import (
-    CuratedProblems,
-    DedupDecisions,
-    NormalizedProblems,
-    ProblemSignatures,
-    RejectionRows,
-)
 from amd_assets.contracts.tables import (
     CURATED_PROBLEMS,
     DECONTAMINATED_PROBLEMS,
@@ -58,22 +51,24 @@ def dedup_covers_every_signature(lakehouse: LakehouseResource) -> AssetCheckResu
 
 curation_checks = [
     contract_check(
-        filtered_problems, FILTERED_PROBLEMS, NormalizedProblems, SideRows(REJECTIONS, RejectionRows, "filter")
+        filtered_problems, FILTERED_PROBLEMS, "NormalizedProblems", SideRows(REJECTIONS, "RejectionRows", "filter")
     ),
     accounts_for_every_row_check(filtered_problems, FILTERED_PROBLEMS, NORMALIZED_PROBLEMS, REJECTIONS, ["filter"]),
     contract_check(
         decontaminated_problems,
         DECONTAMINATED_PROBLEMS,
-        NormalizedProblems,
-        SideRows(REJECTIONS, RejectionRows, "decontaminate"),
+        "NormalizedProblems",
+        SideRows(REJECTIONS, "RejectionRows", "decontaminate"),
     ),
     accounts_for_every_row_check(
         decontaminated_problems, DECONTAMINATED_PROBLEMS, FILTERED_PROBLEMS, REJECTIONS, ["decontaminate"]
     ),
-    contract_check(problem_signatures, PROBLEM_SIGNATURES, ProblemSignatures),
-    contract_check(dedup_decisions, DEDUP_DECISIONS, DedupDecisions, partitioned=False),
+    contract_check(problem_signatures, PROBLEM_SIGNATURES, "ProblemSignatures"),
+    contract_check(dedup_decisions, DEDUP_DECISIONS, "DedupDecisions", partitioned=False),
     dedup_covers_every_signature,
-    contract_check(curated_problems, CURATED_PROBLEMS, CuratedProblems, SideRows(REJECTIONS, RejectionRows, "curate")),
+    contract_check(
+        curated_problems, CURATED_PROBLEMS, "CuratedProblems", SideRows(REJECTIONS, "RejectionRows", "curate")
+    ),
     accounts_for_every_row_check(
         curated_problems, CURATED_PROBLEMS, DECONTAMINATED_PROBLEMS, REJECTIONS, ["dedup", "curate"]
     ),

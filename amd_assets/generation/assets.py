@@ -3,7 +3,6 @@
 import asyncio
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from deltalake import WriterProperties
 from pydantic import Field
@@ -19,7 +18,7 @@ from amd_assets.generation.selection import (
     read_verdict_signal,
 )
 from amd_assets.generation.tables import TEACHER_RESPONSES
-from amd_assets.metadata import partition_preview
+from amd_assets.metadata import partition_preview, row_counts
 from amd_assets.stages import per_source_asset
 from amd_assets.verification.acceptance import Acceptance
 from amd_assets.verification.judge import JudgeResource
@@ -86,7 +85,7 @@ def _metadata(
 ) -> dict[str, object]:
     seconds = max(run.seconds, 1e-9)
     return {
-        "dagster/row_count": lakehouse.count(TEACHER_RESPONSES.name, ds.field("source") == source),
+        **row_counts(lakehouse, TEACHER_RESPONSES.name, source),
         "teacher": MetadataValue.json(teacher.describe()),
         "problems": selection.problems,
         "problems_requested": selection.problems_requested,
@@ -123,8 +122,8 @@ def teacher_responses(
     source = context.partition_key
     if not teacher.configured:
         context.log.info(f"{source}: {NO_TEACHER} (teacher backend 'none'); nothing requested, nothing written")
-        stored = lakehouse.count(TEACHER_RESPONSES.name, ds.field("source") == source)
-        return MaterializeResult(metadata={"teacher": NO_TEACHER, "responses_written": 0, "dagster/row_count": stored})
+        counts = row_counts(lakehouse, TEACHER_RESPONSES.name, source)
+        return MaterializeResult(metadata={"teacher": NO_TEACHER, "responses_written": 0, **counts})
     plan = SamplingPlan(config.samples_per_round, config.max_attempts, config.max_request_failures)
     prompts = PromptBuilder.with_overrides(config.system_prompt, config.templates, config.system_in_user)
     policy = CheckpointPolicy(

@@ -2,13 +2,11 @@
 
 import warnings
 
-import polars as pl
 import pyarrow.dataset as ds
 from dagster import AssetCheckExecutionContext, AssetCheckResult, MetadataValue, PreviewWarning, asset_check
 
 from amd_assets.contracts.validate import ValidationReport, validate_partition
 from amd_assets.generation.assets import teacher_responses
-from amd_assets.generation.schemas import TeacherResponses
 from amd_assets.generation.tables import TEACHER_RESPONSES
 from amd_assets.partitions import source_partitions
 from resources.lakehouse import LakehouseResource
@@ -18,6 +16,8 @@ warnings.filterwarnings("ignore", category=PreviewWarning, message=".*partitions
 
 def duplicate_responses(lakehouse: LakehouseResource, source: str) -> dict[str, int]:
     """Append-only still means exactly-once: one generated row per response_id, one row per id and run."""
+    import polars as pl
+
     batches = lakehouse.scan(
         TEACHER_RESPONSES.name, columns=["response_id", "status", "run_id"], filter=ds.field("source") == source
     )
@@ -42,7 +42,10 @@ def duplicate_responses(lakehouse: LakehouseResource, source: str) -> dict[str, 
 def teacher_responses_contract(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
     source = context.partition_key
     report: ValidationReport = validate_partition(
-        lakehouse, TEACHER_RESPONSES.name, TeacherResponses, ds.field("source") == source
+        lakehouse,
+        TEACHER_RESPONSES.name,
+        "amd_assets.generation.schemas.TeacherResponses",
+        ds.field("source") == source,
     )
     for check, count in duplicate_responses(lakehouse, source).items():
         if count:

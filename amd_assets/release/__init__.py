@@ -1,9 +1,6 @@
-"""Release stage: the global `release` asset (files, card, manifest, `release_rows`) and its gates."""
+"""Release: the global `release` asset (files, card, manifest), the `release_rows` table it writes (one partition
+per version) and its gates.
 
-from amd_assets.release.assets import release
-from amd_assets.release.checks import release_checks
-from amd_assets.release.store import ReleaseStoreResource
-
-release_assets = [release]
-
-__all__ = ["ReleaseStoreResource", "release", "release_assets", "release_checks"]
+`build` (pinning, folder, rows), `files`, `card`, `manifest`, `tables`/`schemas` (the contract), `assets` and
+`checks` (the Dagster side). Importing the package imports none of them.
+"""

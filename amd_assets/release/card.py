@@ -1,14 +1,12 @@
 """The dataset card: README.md with composition tables and how to load the release, plus PNG plots."""
 
+from __future__ import annotations
+
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import matplotlib
-
-matplotlib.use("Agg")  # no display: plots are files
-
-import matplotlib.pyplot as plt
+if TYPE_CHECKING:
+    import duckdb
 
 COUNT = "count(*) AS samples FROM release_files GROUP BY ALL ORDER BY ALL"
 PASS_RATES = """
@@ -33,7 +31,18 @@ def _pairs(connection: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str]
     return [str(row[0]) for row in rows], [row[1] for row in rows]
 
 
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the file-only Agg backend, imported when a card is drawn (not at code load)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: plots are files
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _save(figure: Any, path: Path) -> None:
+    plt = _pyplot()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
     figure.savefig(path, dpi=100, metadata={"Software": None})  # no version stamp: a re-run is byte-identical
@@ -41,7 +50,7 @@ def _save(figure: Any, path: Path) -> None:
 
 
 def _bars(path: Path, title: str, labels: list[str], values: list[float], xlabel: str) -> None:
-    figure, axes = plt.subplots(figsize=(7, max(2.0, 0.35 * len(labels) + 1)))
+    figure, axes = _pyplot().subplots(figsize=(7, max(2.0, 0.35 * len(labels) + 1)))
     axes.barh(labels, values)
     axes.set_title(title)
     axes.set_xlabel(xlabel)
@@ -57,7 +66,7 @@ def write_plots(connection: duckdb.DuckDBPyConnection, folder: Path) -> list[str
     labels, counts = _pairs(connection, "SELECT difficulty, count(*) FROM release_files GROUP BY 1 ORDER BY 1")
     _bars(plots / "difficulty.png", "Difficulty mix", labels, counts, "samples")
     lengths = connection.execute("SELECT response_chars FROM release_files").fetchnumpy()["response_chars"]
-    figure, axes = plt.subplots(figsize=(7, 3.5))
+    figure, axes = _pyplot().subplots(figsize=(7, 3.5))
     axes.hist(lengths, bins=50)
     axes.set_title("Assistant response length")
     axes.set_xlabel("characters")

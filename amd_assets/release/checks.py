@@ -5,29 +5,26 @@ from collections.abc import Callable
 from typing import Any
 
 import duckdb
-import pandera.errors
-import polars as pl
 import pyarrow.dataset as ds
-from dagster import AssetCheckExecutionContext, AssetCheckResult, MetadataValue, asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, MetadataValue, asset_check
 
 from amd_assets.contracts.tables import DEDUP_DECISIONS, REJECTIONS
 from amd_assets.contracts.validate import ValidationReport
 from amd_assets.release.assets import release
-from amd_assets.release.schemas import ReleaseRecord, flatten
 from amd_assets.release.tables import RELEASE_ROWS
 from amd_assets.verification.judge import JudgeResource
+from resources.duckdb_views import register_lakehouse_views
 from resources.lakehouse import LakehouseResource
-from resources.lakehouse_sql import register_lakehouse_views
 
 EXAMPLES = 10
 
 
 def released_version(context: AssetCheckExecutionContext) -> str:
-    """The version the latest `release` materialization wrote (its metadata), which the gates inspect."""
-    event = context.instance.get_latest_materialization_event(release.key)
-    if event is None or event.asset_materialization is None:
+    """The version the gates inspect: the `release_rows` partition the latest release run wrote."""
+    event = context.instance.get_latest_materialization_event(AssetKey(RELEASE_ROWS.name))
+    if event is None or event.dagster_event is None or event.dagster_event.partition is None:
         raise ValueError("no release materialized yet")
-    return str(event.asset_materialization.metadata["version"].value)
+    return event.dagster_event.partition
 
 
 def _sql_gate(lakehouse: LakehouseResource, version: str, query: str) -> AssetCheckResult:
@@ -106,6 +103,11 @@ def accepted_verdict(
 
 @_gate("am_format", "pandera ReleaseRecord: user then assistant turn, <think>/<answer> format, labels, verdicts.")
 def am_format(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
+    import pandera.errors
+    import polars as pl
+
+    from amd_assets.release.schemas import ReleaseRecord, flatten
+
     version = released_version(context)
     report = ValidationReport(RELEASE_ROWS.name)
     for batch in lakehouse.scan(RELEASE_ROWS.name, filter=ds.field("release_version") == version):

@@ -38,9 +38,8 @@ def knn(matrix: np.ndarray, settings: IndexSettings) -> tuple[np.ndarray, np.nda
     k = min(settings.k, max(n - 1, 0))
     if k == 0:
         return np.full((n, 0), -1, np.int64), np.zeros((n, 0), np.float32)
-    backend = "exact" if n < EXACT_BELOW else settings.backend
-    found = {"usearch": _usearch, "faiss": _faiss, "exact": _exact}[backend](matrix, k + 1, settings)
-    return _drop_self(*found, k)
+    index = build_index(matrix, settings if n >= EXACT_BELOW else IndexSettings("exact", settings.k))
+    return _drop_self(*index.search(matrix, k + 1), k)
 
 
 def pairs_above(matrix: np.ndarray, threshold: float, settings: IndexSettings) -> np.ndarray:
@@ -80,53 +79,78 @@ def _drop_self(neighbours: np.ndarray, similarities: np.ndarray, k: int) -> tupl
     return neighbours, similarities
 
 
-def _exact(matrix: np.ndarray, k: int, settings: IndexSettings, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    full = np.ascontiguousarray(matrix, dtype=np.float32)
-    n = len(full)
-    neighbours = np.empty((n, k), np.int64)
-    similarities = np.empty((n, k), np.float32)
-    for start in range(0, n, block):
-        scores = full[start : start + block] @ full.T
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        best = np.take_along_axis(scores, top, axis=1)
-        order = np.argsort(-best, axis=1)
-        neighbours[start : start + block] = np.take_along_axis(top, order, axis=1)
-        similarities[start : start + block] = np.take_along_axis(best, order, axis=1)
-    return neighbours, similarities
+class ExactIndex:
+    """Blocked brute force: every query against every row, in float32."""
+
+    def __init__(self, matrix: np.ndarray, settings: IndexSettings):
+        self.rows = np.ascontiguousarray(matrix, dtype=np.float32)
+
+    def search(self, queries: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+        neighbours = np.empty((len(queries), k), np.int64)
+        similarities = np.empty((len(queries), k), np.float32)
+        for start in range(0, len(queries), block):
+            scores = np.asarray(queries[start : start + block], dtype=np.float32) @ self.rows.T
+            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+            best = np.take_along_axis(scores, top, axis=1)
+            order = np.argsort(-best, axis=1)
+            neighbours[start : start + block] = np.take_along_axis(top, order, axis=1)
+            similarities[start : start + block] = np.take_along_axis(best, order, axis=1)
+        return neighbours, similarities
 
 
-def _usearch(matrix: np.ndarray, k: int, settings: IndexSettings) -> tuple[np.ndarray, np.ndarray]:
-    from usearch.index import Index
+class UsearchIndex:
+    """usearch HNSW over float16 vectors, inner-product metric."""
 
-    index = Index(
-        ndim=matrix.shape[1],
-        metric="ip",
-        dtype="f16",
-        connectivity=settings.connectivity,
-        expansion_add=settings.expansion_add,
-        expansion_search=settings.expansion_search,
-    )
-    keys = np.arange(len(matrix), dtype=np.uint64)
-    index.add(keys, matrix, threads=settings.threads)
-    matches = index.search(matrix, k, threads=settings.threads)
-    neighbours = matches.keys.astype(np.int64)
-    neighbours[matches.keys == np.iinfo(np.uint64).max] = -1
-    return neighbours, (1.0 - matches.distances).astype(np.float32)
+    def __init__(self, matrix: np.ndarray, settings: IndexSettings):
+        from usearch.index import Index
+
+        self.threads = settings.threads
+        self.index = Index(
+            ndim=matrix.shape[1],
+            metric="ip",
+            dtype="f16",
+            connectivity=settings.connectivity,
+            expansion_add=settings.expansion_add,
+            expansion_search=settings.expansion_search,
+        )
+        self.index.add(np.arange(len(matrix), dtype=np.uint64), matrix, threads=self.threads)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        matches = self.index.search(queries, k, threads=self.threads)
+        neighbours = matches.keys.astype(np.int64)
+        neighbours[matches.keys == np.iinfo(np.uint64).max] = -1
+        return neighbours, (1.0 - matches.distances).astype(np.float32)
 
 
-def _faiss(matrix: np.ndarray, k: int, settings: IndexSettings) -> tuple[np.ndarray, np.ndarray]:
-    import faiss
+class FaissIndex:
+    """faiss HNSW (flat float32 storage), inner product; fed in chunks so no float32 copy of the whole input."""
 
-    faiss.omp_set_num_threads(settings.threads)
-    index = faiss.IndexHNSWFlat(matrix.shape[1], settings.connectivity, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = settings.expansion_add
-    index.hnsw.efSearch = settings.expansion_search
-    chunk = 1 << 16
-    for start in range(0, len(matrix), chunk):
-        index.add(np.ascontiguousarray(matrix[start : start + chunk], dtype=np.float32))
-    similarities = np.empty((len(matrix), k), np.float32)
-    neighbours = np.empty((len(matrix), k), np.int64)
-    for start in range(0, len(matrix), chunk):
-        found = index.search(np.ascontiguousarray(matrix[start : start + chunk], dtype=np.float32), k)
-        similarities[start : start + chunk], neighbours[start : start + chunk] = found
-    return neighbours, similarities
+    CHUNK = 1 << 16
+
+    def __init__(self, matrix: np.ndarray, settings: IndexSettings):
+        import faiss
+
+        faiss.omp_set_num_threads(settings.threads)
+        self.index = faiss.IndexHNSWFlat(matrix.shape[1], settings.connectivity, faiss.METRIC_INNER_PRODUCT)
+        self.index.hnsw.efConstruction = settings.expansion_add
+        self.index.hnsw.efSearch = settings.expansion_search
+        for start in range(0, len(matrix), self.CHUNK):
+            self.index.add(np.ascontiguousarray(matrix[start : start + self.CHUNK], dtype=np.float32))
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        similarities = np.empty((len(queries), k), np.float32)
+        neighbours = np.empty((len(queries), k), np.int64)
+        for start in range(0, len(queries), self.CHUNK):
+            chunk = np.ascontiguousarray(queries[start : start + self.CHUNK], dtype=np.float32)
+            similarities[start : start + self.CHUNK], neighbours[start : start + self.CHUNK] = self.index.search(
+                chunk, k
+            )
+        return neighbours, similarities
+
+
+INDEXES = {"exact": ExactIndex, "usearch": UsearchIndex, "faiss": FaissIndex}
+
+
+def build_index(matrix: np.ndarray, settings: IndexSettings) -> ExactIndex | UsearchIndex | FaissIndex:
+    """The index of `settings.backend` over the rows of `matrix` (unit length, float16 or float32)."""
+    return INDEXES[settings.backend](matrix, settings)

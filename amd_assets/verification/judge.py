@@ -32,11 +32,13 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-import openai
 from dagster import ConfigurableResource
+
+if TYPE_CHECKING:  # the clients are imported when a judge is asked, not when the code location loads
+    import httpx
+    import openai
 
 VERIFIER = "judge_rubric"
 RUBRIC_VERSION = "1"
@@ -212,6 +214,8 @@ class JudgeResource(ConfigurableResource):
         return await self._gather(items, self._judge_one)
 
     async def _gather(self, items: Sequence[Any], ask: Any) -> list[JudgeVerdict]:
+        import openai
+
         slots = asyncio.Semaphore(self.max_concurrency)
         client = openai.AsyncOpenAI(
             base_url=self.base_url,
@@ -257,6 +261,8 @@ class JudgeResource(ConfigurableResource):
         return (reply.choices[0].message.content if reply.choices else None) or ""
 
     async def _compare_one(self, client: openai.AsyncOpenAI, item: MathJudgeItem) -> JudgeVerdict:
+        import openai
+
         started = time.monotonic()
         answer = item.answer[-self.max_answer_chars :]  # the final answer sits at the end
         content = MATH_USER_TEMPLATE.format(prompt=item.prompt, reference=item.reference, answer=answer)
@@ -276,6 +282,8 @@ class JudgeResource(ConfigurableResource):
         return self._verdict("fail", "judge_not_equivalent", 0.0, detail, started, MATH_JUDGE)
 
     async def _judge_one(self, client: openai.AsyncOpenAI, item: JudgeItem) -> JudgeVerdict:
+        import openai
+
         started = time.monotonic()
         messages = [
             {"role": "system", "content": SYSTEM_PROMPT},
@@ -305,6 +313,8 @@ class JudgeResource(ConfigurableResource):
         return self._verdict("fail", "below_threshold", score, detail, started)
 
     async def _rewards(self, items: Sequence[JudgeItem]) -> list[JudgeVerdict]:
+        import httpx
+
         root = (self.base_url or "").rstrip("/").removesuffix("/v1")
         headers = {"Authorization": f"Bearer {os.environ.get(self.api_key_env) or 'EMPTY'}"}
         slots = asyncio.Semaphore(self.max_concurrency)
@@ -317,6 +327,8 @@ class JudgeResource(ConfigurableResource):
             return list(await asyncio.gather(*(one(item) for item in items)))
 
     async def _reward_one(self, client: httpx.AsyncClient, item: JudgeItem) -> JudgeVerdict:
+        import httpx
+
         started = time.monotonic()
         messages = [
             {"role": "user", "content": item.prompt},

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+if TYPE_CHECKING:  # lingua loads when the rule first runs, not when the code location loads
+    from lingua import LanguageDetector
 
 # Order matters: fenced blocks before inline spans, display math before inline math.
 _STRIP_PATTERNS = [
@@ -42,6 +44,8 @@ def letter_count(text: str) -> int:
 @lru_cache(maxsize=8)
 def detector_for(iso_codes: tuple[str, ...]) -> LanguageDetector:
     """One detector per language set for the life of the process: building one loads models (~1 s)."""
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
     languages = [Language.from_iso_code_639_1(IsoCode639_1.from_str(code)) for code in iso_codes]
     if len(languages) < 2:
         raise ValueError("language detection needs at least two candidate languages")

@@ -11,10 +11,9 @@ import pyarrow.dataset as ds
 import pytest
 import yaml
 from dagster import materialize
-from dagster_dbt import DbtCliResource
 
-from amd_assets.audits.assets import dbt_audits
-from amd_assets.audits.dbt_project import audit_project, dbt_executable
+from amd_assets.audits.assets import build_audit_assets
+from amd_assets.audits.project import load_manifest
 from amd_assets.audits.resource import AuditDatabaseResource
 from amd_assets.cli.audit import dbt_build
 from amd_assets.registry import REPO_ROOT
@@ -201,16 +200,15 @@ def test_cost_per_accepted_sample_sums_the_teachers_tokens(released, audit_db):
     assert set(cost) == set(HEAD)
 
 
-def test_dagster_materializes_the_models_and_reports_the_tests_as_checks(released, tmp_path, monkeypatch):
-    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+def test_dagster_materializes_the_models_and_reports_the_tests_as_checks(released, tmp_path):
     database = tmp_path / "dagster_audits.duckdb"
     # The release gate and the release audits downstream of it: `dbt build --select` of those models.
     selection = ["release_gate", "release_composition", "response_length_stats"]
+    dbt_audits, _ = build_audit_assets(load_manifest())
     result = materialize(
         [dbt_audits],
         selection=selection,
         resources={
-            "dbt": DbtCliResource(project_dir=audit_project, dbt_executable=dbt_executable()),
             "lakehouse": released.lakehouse,
             "audit_db": AuditDatabaseResource(path=str(database)),
         },

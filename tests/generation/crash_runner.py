@@ -9,16 +9,18 @@ import sys
 
 from dagster import materialize
 
-from amd_assets.generation import generation_assets
+from amd_assets.generation.assets import teacher_responses
 from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 from resources.teacher import TeacherResource
+from tests.dagster_support import source_instance
 
 
 def main(root: str, url: str, partition: str, checkpoint_every: str, concurrency: str) -> None:
     result = materialize(
-        generation_assets,
+        [teacher_responses],
         partition_key=partition,
+        instance=source_instance(partition),
         resources={
             "lakehouse": LakehouseResource(root=root),
             "teacher": TeacherResource(backend="openai", base_urls=url, max_concurrency=int(concurrency)),

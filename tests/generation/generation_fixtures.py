@@ -11,14 +11,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import ExecuteInProcessResult, materialize
 from fake_openai_server import FakeOpenAIServer
 from generation_support import SOURCE
 
-from amd_assets.generation import generation_assets, generation_checks
+from amd_assets.generation.assets import teacher_responses
+from amd_assets.generation.checks import generation_checks
 from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 from resources.teacher import TeacherResource
+from tests.dagster_support import source_instance
 
 
 @pytest.fixture
@@ -33,11 +35,11 @@ Materialize = Callable[..., ExecuteInProcessResult]
 @pytest.fixture
 def run_generation(lakehouse: LakehouseResource) -> Materialize:
     """Materialize `teacher_responses` and its blocking check for one partition, like the deployed job does."""
-    instance = DagsterInstance.ephemeral()
+    instance = source_instance(SOURCE)
 
     def run(teacher: TeacherResource, raise_on_error: bool = True, **config: Any) -> ExecuteInProcessResult:
         return materialize(
-            [*generation_assets, *generation_checks],
+            [teacher_responses, *generation_checks],
             partition_key=SOURCE,
             instance=instance,
             raise_on_error=raise_on_error,

@@ -17,6 +17,7 @@ from amd_assets.verification.assets import distilled_samples, response_verdicts
 from amd_assets.verification.judge import JudgeResource
 from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS
 from resources.sandbox import SandboxResource
+from tests.dagster_support import source_instance
 
 pytest_plugins = ["generation_fixtures"]
 
@@ -34,6 +35,7 @@ def verify(lakehouse) -> None:
     result = materialize(
         [response_verdicts, distilled_samples],
         partition_key=SOURCE,
+        instance=source_instance(SOURCE),
         resources={"lakehouse": lakehouse, "sandbox": SandboxResource(workers=1), "judge": JudgeResource()},
     )
     assert result.success

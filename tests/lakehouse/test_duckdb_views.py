@@ -26,7 +26,7 @@ def test_tables_are_views_named_after_them(lakehouse):
 def test_views_follow_a_pinned_version(lakehouse):
     import duckdb
 
-    from resources.lakehouse_sql import register_lakehouse_views
+    from resources.duckdb_views import register_lakehouse_views
 
     data = pa.record_batch({"source": ["a"], "n": [1]}, schema=SCHEMA)
     v0 = lakehouse.append("numbers", iter([data]), SCHEMA, ["source"])
@@ -39,7 +39,7 @@ def test_views_follow_a_pinned_version(lakehouse):
 def test_a_missing_table_can_stand_in_as_an_empty_one(lakehouse):
     import duckdb
 
-    from resources.lakehouse_sql import register_lakehouse_views
+    from resources.duckdb_views import register_lakehouse_views
 
     connection = duckdb.connect()
     assert register_lakehouse_views(connection, lakehouse, ["numbers"]) == []

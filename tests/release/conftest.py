@@ -25,7 +25,10 @@ class History:
 
 
 def version_of(result) -> str:
-    return result.asset_materializations_for_node("release")[0].metadata["version"].value
+    (materialization,) = [
+        m for m in result.asset_materializations_for_node("release") if m.asset_key.path == ["release"]
+    ]
+    return materialization.metadata["version"].value
 
 
 @pytest.fixture(scope="session")

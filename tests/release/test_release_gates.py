@@ -5,19 +5,19 @@ import shutil
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
-from dagster import AssetSelection, materialize
+from dagster import AssetKey, AssetSelection, materialize
 
 from amd_assets.contracts.tables import REJECTIONS
-from amd_assets.release import release
+from amd_assets.release.assets import release
 from amd_assets.release.tables import RELEASE_ROWS
 from resources.lakehouse import LakehouseResource
 
 
 def released_rows(history, lakehouse: LakehouseResource) -> list[dict]:
-    """The rows of the version the gates inspect: the latest `release` materialization's (other tests may have
-    released more versions since the history was built)."""
-    event = history.pipeline.instance.get_latest_materialization_event(release.key)
-    version = event.asset_materialization.metadata["version"].value
+    """The rows of the version the gates inspect: the `release_rows` partition of the latest release run (other
+    tests may have released more versions since the history was built)."""
+    event = history.pipeline.instance.get_latest_materialization_event(AssetKey(RELEASE_ROWS.name))
+    version = event.dagster_event.partition
     return lakehouse.read(RELEASE_ROWS.name, filter=ds.field("release_version") == version).to_pylist()
 
 

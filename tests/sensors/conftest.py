@@ -1,5 +1,5 @@
 """Sensors evaluated the way the daemon does, one tick at a time: `build_sensor_context` on a real ephemeral
-instance, the previous tick's cursor passed to the next."""
+instance, the previous tick's cursor passed to the next, its partition requests applied to the instance."""
 
 from __future__ import annotations
 
@@ -8,17 +8,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, SensorResult, build_sensor_context
+from dagster import AddDynamicPartitionsRequest, DagsterInstance, SensorResult, build_sensor_context
 
 from amd_assets.registry import REPO_ROOT
 
 Evaluate = Callable[..., SensorResult]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def instance():
     with DagsterInstance.ephemeral() as ephemeral:
         yield ephemeral
+
+
+def apply_partition_requests(instance: DagsterInstance, result: SensorResult) -> None:
+    """What the daemon does with a tick's dynamic partition requests."""
+    for request in result.dynamic_partitions_requests or []:
+        if isinstance(request, AddDynamicPartitionsRequest):
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        else:
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition(request.partitions_def_name, key)
 
 
 @pytest.fixture
@@ -26,6 +36,7 @@ def evaluate(instance) -> Evaluate:
     def tick(sensor, resources: dict, cursor: str | None = None) -> SensorResult:
         result = sensor(build_sensor_context(instance=instance, cursor=cursor, resources=resources))
         assert isinstance(result, SensorResult), result
+        apply_partition_requests(instance, result)
         return result
 
     return tick

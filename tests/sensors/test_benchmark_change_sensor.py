@@ -9,9 +9,11 @@ from amd_assets.jobs import PREPARE_SOURCES
 from amd_assets.registry import load_registry
 from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
 from sensors import build_benchmark_change_sensor
+from tests.dagster_support import source_instance
 
 
-def test_changed_benchmark_file_requests_every_source_once(repo_copy, evaluate):
+def test_changed_benchmark_file_requests_every_source_once(repo_copy, evaluate, instance):
+    source_instance(*load_registry(repo_copy / "sources.yaml").names, instance=instance)
     resources = {
         "benchmark_registry": BenchmarkRegistryResource(path=str(repo_copy / "benchmarks.yaml")),
         "source_registry": SourceRegistryResource(path=str(repo_copy / "sources.yaml")),
@@ -46,7 +48,8 @@ def test_changed_benchmark_file_requests_every_source_once(repo_copy, evaluate):
     assert not {r.run_key for r in second.run_requests} & {r.run_key for r in changed.run_requests}
 
 
-def test_a_disabled_benchmarks_file_changes_nothing_until_it_is_enabled(repo_copy, evaluate):
+def test_a_disabled_benchmarks_file_changes_nothing_until_it_is_enabled(repo_copy, evaluate, instance):
+    source_instance(*load_registry(repo_copy / "sources.yaml").names, instance=instance)
     resources = {
         "benchmark_registry": BenchmarkRegistryResource(path=str(repo_copy / "benchmarks.yaml")),
         "source_registry": SourceRegistryResource(path=str(repo_copy / "sources.yaml")),

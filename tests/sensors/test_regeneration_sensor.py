@@ -18,6 +18,7 @@ from amd_assets.verification.tables import DISTILLED_SAMPLES
 from resources.lakehouse import LakehouseResource
 from resources.teacher import TeacherResource
 from sensors import build_regeneration_sensor
+from tests.dagster_support import source_instance
 
 REGISTRY = "sources:\n" + "".join(
     f"  {name}:\n    path: {name}.jsonl\n    licence: MIT\n    category: math\n    fields: {{prompt: q}}\n"
@@ -33,7 +34,8 @@ def write(lakehouse: LakehouseResource, table: str, rows: list[tuple[str, str]])
 
 
 @pytest.fixture
-def setup(tmp_path: Path):
+def setup(tmp_path: Path, instance):
+    source_instance("alpha", "beta", "gamma", instance=instance)
     registry = tmp_path / "sources.yaml"
     registry.write_text(REGISTRY)
     lakehouse = LakehouseResource(root=str(tmp_path / "lakehouse"))

@@ -6,9 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
-from dagster import SkipReason
-
 from amd_assets.jobs import PREPARE_SOURCES
+from amd_assets.partitions import SOURCES
 from amd_assets.registry import load_registry
 from amd_assets.registry.resource import SourceRegistryResource
 from sensors import build_source_change_sensor
@@ -71,7 +70,7 @@ def test_rewritten_sample_file_requests_exactly_its_source_on_the_prepare_source
 
     baseline = evaluate(sensor, resources(registry), None)
     assert baseline.run_requests == []
-    assert isinstance(baseline.skip_reason, SkipReason) and "baseline" in baseline.skip_reason.skip_message
+    assert [list(r.partition_keys) for r in baseline.dynamic_partitions_requests] == [names]  # registered
 
     unchanged = evaluate(sensor, resources(registry), baseline.cursor)
     assert unchanged.run_requests == [] and unchanged.skip_reason is not None
@@ -110,3 +109,36 @@ def test_new_file_matching_a_source_glob_requests_that_source(repo_copy, evaluat
     added = evaluate(sensor, resources(registry), baseline.cursor)
     assert [r.partition_key for r in added.run_requests] == ["math"]
     assert evaluate(sensor, resources(registry), added.cursor).run_requests == []
+
+
+def test_partitions_follow_the_registry_and_a_new_source_gets_its_first_run(tmp_path, evaluate, instance):
+    registry = tmp_path / "sources.yaml"
+    registry.write_text(SYNTHETIC_REGISTRY)
+    (tmp_path / "alpha").mkdir()
+    (tmp_path / "alpha" / "a.jsonl").write_text('{"q": "x"}\n')
+    (tmp_path / "beta.jsonl").write_text('{"q": "y"}\n')
+    sensor = build_source_change_sensor(PREPARE_SOURCES)
+
+    first = evaluate(sensor, resources(registry), None)
+    assert first.run_requests == [], "the first tick registers the sources without running them"
+    assert instance.get_dynamic_partitions(SOURCES) == ["alpha", "beta"]
+
+    (tmp_path / "gamma.jsonl").write_text('{"q": "z"}\n')
+    registry.write_text(
+        SYNTHETIC_REGISTRY + "  gamma:\n    path: gamma.jsonl\n    licence: MIT\n    category: math\n"
+        "    fields: {prompt: q}\n"
+    )
+    added = evaluate(sensor, resources(registry), first.cursor)
+    assert instance.get_dynamic_partitions(SOURCES) == ["alpha", "beta", "gamma"]
+    assert [r.partition_key for r in added.run_requests] == ["gamma"]
+    assert evaluate(sensor, resources(registry), added.cursor).run_requests == []
+
+    registry.write_text(SYNTHETIC_REGISTRY.split("  beta:")[0])
+    removed = evaluate(sensor, resources(registry), added.cursor)
+    assert removed.run_requests == []
+    assert instance.get_dynamic_partitions(SOURCES) == ["alpha"]
+
+    registry.write_text("sources: [not, a, mapping]\n")
+    broken = evaluate(sensor, resources(registry), removed.cursor)
+    assert broken.skip_reason is not None and "unreadable" in broken.skip_reason.skip_message
+    assert instance.get_dynamic_partitions(SOURCES) == ["alpha"], "a broken registry deletes nothing"

@@ -14,6 +14,7 @@ from amd_assets.generation.tables import TEACHER_RESPONSES
 from amd_assets.ingest.raw import problem_id
 from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS
 from resources.lakehouse import LakehouseResource
+from tests.dagster_support import source_instance
 from tests.pipeline import Pipeline
 
 SOURCES = ["math", "humaneval", "planted"]
@@ -141,7 +142,7 @@ def test_swapped_answers_fail_and_an_answerless_response_fails_format(tmp_path):
 
 
 def test_regeneration_sensor_requests_sources_with_unaccepted_problems_and_attempts_left(verified):
-    from dagster import DagsterInstance, build_sensor_context
+    from dagster import build_sensor_context
 
     from amd_assets.registry import REPO_ROOT
     from amd_assets.registry.resource import SourceRegistryResource
@@ -157,7 +158,7 @@ def test_regeneration_sensor_requests_sources_with_unaccepted_problems_and_attem
             "source_registry": SourceRegistryResource(path=str(REPO_ROOT / "sources.yaml")),
             "teacher": teacher,
         }
-        return sensor(build_sensor_context(instance=DagsterInstance.ephemeral(), resources=resources))
+        return sensor(build_sensor_context(instance=source_instance(), resources=resources))
 
     assert evaluate(TeacherResource()).run_requests == []
     teacher = TeacherResource(backend="openai", base_urls="http://127.0.0.1:9/v1")

@@ -1,0 +1,70 @@
+"""Settings of the deployment: the environment variables the resources read at launch, and their defaults.
+
+Resources are configured with `EnvVar`s (the UI shows which variable a value came from, and a run picks up the
+environment of the process that launches it). Dagster refuses an unset `EnvVar`, so `fill_environment_defaults`
+gives every variable below its default when the process has none; a value a user exported always wins.
+Explicit `Paths` (the `amd --lakehouse/--releases/--sources/--benchmarks` flags, tests) replace the variables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+
+from amd_assets.registry.load import REPO_ROOT
+
+
+@dataclass(frozen=True)
+class EnvSetting:
+    name: str
+    default: str
+    help: str
+
+
+ENVIRONMENT: tuple[EnvSetting, ...] = (
+    EnvSetting("AMD_LAKEHOUSE", "lakehouse", "lakehouse root: a folder or an s3://, gs://, az:// URI"),
+    EnvSetting("AMD_RELEASES", "releases", "folder of the release versions"),
+    EnvSetting("AMD_SOURCES", str(REPO_ROOT / "sources.yaml"), "the source registry"),
+    EnvSetting("AMD_BENCHMARKS", str(REPO_ROOT / "benchmarks.yaml"), "the decontamination benchmark registry"),
+    EnvSetting("AMD_AUDIT_DB", str(REPO_ROOT / "dbt_models" / "target" / "audits.duckdb"), "dbt's audit database"),
+    EnvSetting("AMD_TEACHER_BACKEND", "none", "none | openai | vllm"),
+    EnvSetting("AMD_TEACHER_MODEL", "deepseek-ai/DeepSeek-R1", "teacher model name"),
+    EnvSetting("AMD_TEACHER_BASE_URLS", "", "comma-separated OpenAI-compatible base URLs"),
+    EnvSetting("AMD_TEACHER_CLIENT", "native", "native | openai (HTTP client of the openai backend)"),
+    EnvSetting("AMD_TEACHER_MAX_CONCURRENCY", "64", "teacher requests in flight over all servers"),
+    EnvSetting("AMD_TEACHER_MAX_TOKENS", "32768", "teacher completion token limit"),
+    EnvSetting("AMD_TEACHER_TENSOR_PARALLEL_SIZE", "1", "vllm backend: GPUs per model replica"),
+    EnvSetting("AMD_JUDGE_BASE_URL", "", "OpenAI-compatible judge URL; empty = no judge"),
+    EnvSetting("AMD_JUDGE_MODEL", "judge", "judge model name"),
+    EnvSetting("AMD_JUDGE_MODE", "rubric", "rubric | reward"),
+    EnvSetting("AMD_LABELER_BASE_URL", "", "OpenAI-compatible difficulty labeler URL; empty = off"),
+    EnvSetting("AMD_LABELER_MODEL", "", "labeler model name"),
+)
+DEFAULTS = {setting.name: setting.default for setting in ENVIRONMENT}
+
+
+def fill_environment_defaults(environ: MutableMapping[str, str] | None = None) -> None:
+    """Give each setting its default where the environment has no value, so every `EnvVar` resolves."""
+    target = os.environ if environ is None else environ
+    for setting in ENVIRONMENT:
+        target.setdefault(setting.name, setting.default)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Explicit locations that replace their environment variables (None keeps the variable)."""
+
+    lakehouse: str | None = None
+    releases: str | None = None
+    sources: str | None = None
+    benchmarks: str | None = None
+    audit_db: str | None = None
+
+
+def resolved(name: str, explicit: str | None = None) -> str:
+    """A setting's value for a command running outside Dagster: the explicit value, else the environment, else
+    the default (what an `EnvVar` of a run launched now would resolve to)."""
+    if explicit is not None:
+        return explicit
+    return os.environ.get(name) or DEFAULTS[name]
