@@ -45,22 +45,25 @@ def signature_matrix(column: pa.ChunkedArray, num_perm: int) -> np.ndarray:
     return data.view(np.dtype(f"<u{itemsize}")).reshape(len(array), num_perm)
 
 
+def preference(table: pa.Table, priorities: dict[str, int]) -> list[np.ndarray]:
+    """`np.lexsort` keys (least significant first) ordering rows best-first: the highest-priority source, then
+    having a reference answer or tests, then an existing trace, then the smallest problem_id. `table` has
+    `problem_id`, `source`, `has_reference` and `has_trace` (the rule shared by exact/MinHash and semantic dedup)."""
+    sources = table.column("source").to_numpy(zero_copy_only=False)
+    priority = np.array([priorities.get(source, 0) for source in sources], dtype=np.int64)
+    has_reference = table.column("has_reference").to_numpy(zero_copy_only=False).astype(np.int8)
+    has_trace = table.column("has_trace").to_numpy(zero_copy_only=False).astype(np.int8)
+    return [table.column("problem_id").to_numpy(zero_copy_only=False), -has_trace, -has_reference, -priority]
+
+
 def representatives(
     table: pa.Table, cluster: np.ndarray, priorities: dict[str, int]
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """The kept row of each row's cluster, each row's cluster size, and the number of clusters.
-
-    `table` has `problem_id`, `source`, `has_reference` and `has_trace`; `cluster` labels its rows. The kept row is
-    the one of the highest-priority source, then with a reference answer or tests, then with an existing trace,
-    then the smallest problem_id (the rule shared by exact/MinHash and semantic dedup)."""
+    """The kept row of each row's cluster (its best row by `preference`), each row's cluster size, and the number
+    of clusters; `cluster` labels the rows of `table`."""
     n = table.num_rows
-    sources = table.column("source").to_numpy(zero_copy_only=False)
-    priority = np.array([priorities.get(source, 0) for source in sources], dtype=np.int64)
-    ids = table.column("problem_id").to_numpy(zero_copy_only=False)
-    has_reference = table.column("has_reference").to_numpy(zero_copy_only=False).astype(np.int8)
-    has_trace = table.column("has_trace").to_numpy(zero_copy_only=False).astype(np.int8)
     # Sort by cluster, then best representative first; the first row of each cluster is kept.
-    order = np.lexsort((ids, -has_trace, -has_reference, -priority, cluster))
+    order = np.lexsort((*preference(table, priorities), cluster))
     starts = np.r_[True, cluster[order][1:] != cluster[order][:-1]] if n else np.zeros(0, dtype=bool)
     kept_of_cluster = np.zeros(n, dtype=np.int64)
     kept_rows = order[starts]

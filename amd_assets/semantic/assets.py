@@ -23,6 +23,9 @@ class SemanticDedupConfig(Config):
     ann_backend: str = Field(default="usearch", description="usearch | faiss | exact (brute force).")
     neighbours: int = Field(default=16, description="Nearest neighbours asked per problem.")
     threads: int = Field(default=2, description="Index build and search threads.")
+    clustering: str = Field(
+        default="leader", description="leader (drop only what is similar to a kept problem) | union_find."
+    )
 
 
 @asset(**per_source_asset(PROBLEM_EMBEDDINGS, CURATION_GROUP, deps=[decontaminated_problems]))
@@ -71,7 +74,8 @@ def semantic_dedup_decisions(
     threshold = embedder.threshold(opened.key, "dedup")
     priorities = {name: spec.priority for name, spec in source_registry.load().sources.items()}
     index = IndexSettings(backend=config.ann_backend, k=config.neighbours, threads=config.threads)
-    result = semantic_deduplicate(lakehouse, Model(opened.key, opened.dim, threshold), priorities, index)
+    model = Model(opened.key, opened.dim, threshold)
+    result = semantic_deduplicate(lakehouse, model, priorities, index, config.clustering)
     version = lakehouse.replace_table(
         SEMANTIC_DEDUP_DECISIONS.name,
         result.decisions.to_batches(),
@@ -96,6 +100,7 @@ def semantic_dedup_decisions(
             "model": opened.key,
             "threshold": threshold,
             "ann_backend": index.backend,
+            "clustering": config.clustering,
             "dedup_decisions_version": result.dedup_version,
             "delta_version": version,
         }

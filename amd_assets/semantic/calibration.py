@@ -17,6 +17,7 @@ import numpy as np
 
 from amd_assets.curation.lsh import connected_labels
 from amd_assets.registry import REPO_ROOT
+from amd_assets.semantic.dedup import leaders
 from amd_assets.semantic.neighbours import IndexSettings, pairs_above
 from amd_assets.semantic.text import embedding_view
 from resources.embeddings.base import Embedder
@@ -142,9 +143,15 @@ class CorpusScore:
 
 
 def score_corpus(
-    corpus: PlantedCorpus, matrix: np.ndarray, thresholds: Sequence[float], index: IndexSettings, seed: int = 0
+    corpus: PlantedCorpus,
+    matrix: np.ndarray,
+    thresholds: Sequence[float],
+    index: IndexSettings,
+    seed: int = 0,
+    clustering: str = "leader",
 ) -> list[CorpusScore]:
-    """Cluster at each threshold as semantic dedup does (ANN pairs, union-find) and count what was merged."""
+    """Group at each threshold as semantic dedup does (ANN pairs, then `clustering`, real problems preferred over
+    variants) and count what was merged: two rows are merged when they end up with the same kept problem."""
     lowest = pairs_above(matrix, min(thresholds), index)
     rng = np.random.default_rng(seed)
     left, right = rng.integers(0, corpus.base, 100_000), rng.integers(0, corpus.base, 100_000)
@@ -152,7 +159,10 @@ def score_corpus(
     scores = []
     for threshold in thresholds:
         kept = lowest[lowest["similarity"] >= threshold]
-        labels = connected_labels(len(corpus.texts), np.stack((kept["i"], kept["j"]), axis=1))
+        if clustering == "leader":
+            labels = leaders(len(corpus.texts), kept, np.arange(len(corpus.texts)))
+        else:
+            labels = connected_labels(len(corpus.texts), np.stack((kept["i"], kept["j"]), axis=1))
         base_labels = labels[: corpus.base]
         sizes = np.bincount(base_labels, minlength=len(corpus.texts))
         scores.append(

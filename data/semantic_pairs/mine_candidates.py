@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from resources.embeddings.wordllama_backend import WordLlamaEmbedder  # noqa: E402
+from resources.embeddings.wordllama_backend import WordLlamaEmbedder
 
 DATA = Path(__file__).resolve().parents[1]
 SEED = 15

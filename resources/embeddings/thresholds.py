@@ -20,7 +20,7 @@ CALIBRATED: dict[str, Thresholds] = {
     # dedup: the highest threshold with planted-edit recall >= 0.95 and labelled same-problem recall 0.95;
     # decontaminate: higher, where labelled same-template precision is ~0.9 (boilerplate-only overlap is kept).
     "wordllama:l2_supercat@256": Thresholds(
-        dedup=0.86,
+        dedup=0.83,
         decontaminate=0.94,
         note="calibrated on data/semantic_pairs and planted 2-3 word edits (benchmarks/semantic_dedup.py)",
     ),

@@ -36,7 +36,7 @@ def test_labelled_pairs_recall_and_unrelated_merges(embedder):
     assert score.recall >= 0.95
     assert score.random_pairs_merged <= 0.01
     (template,) = calibration.score_pairs(pairs, cosines, [THRESHOLD], "same_template")
-    assert template.recall >= 0.9 and template.precision >= 0.6
+    assert template.recall >= 0.9 and template.precision >= 0.55
 
 
 def test_planted_near_duplicates_recall_and_unrelated_merges(planted):
