@@ -10,6 +10,10 @@ each test case (it is that namespace's init, so it sees every orphan); when it e
 left in the namespace. If a job overruns its wall budget, or the slot's cgroup OOM-kills anything (checked
 every 100 ms), the host SIGKILLs the whole bwrap process group (``--die-with-parent`` takes the sandbox down
 with it) and then scans the host's /proc for any process still running as the slot's uid, killing it.
+
+A zygote that dies under a job (killed from outside, or already dying when the slot checked it: SIGKILL lands
+asynchronously) is the host's failure, not the sample's, which cannot reach it: the job runs once more on a
+fresh zygote instead of costing the sample a `sandbox_error` verdict.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from dataclasses import dataclass
 
 from resources.sandbox.bwrap import LaunchSpec, bwrap_argv
 from resources.sandbox.cgroups import SlotCgroup, confine
+
+SANDBOX_GONE_BEFORE_JOB = "sandbox exited before it received the job"
+ZYGOTE_EXITED = "zygote exited during the job"
+ZYGOTE_LOST = (SANDBOX_GONE_BEFORE_JOB, ZYGOTE_EXITED)
 
 
 @dataclass
@@ -87,6 +95,7 @@ class Slot:
         self._proc: subprocess.Popen[bytes] | None = None  # the zygote, or the pre-warmed launch
         self._pending = b""
         self._ooms = 0
+        self._ooms_at_start = 0
 
     def run(self, job: dict, budget_s: float, report_cap: int) -> RawRun:
         job = dict(
@@ -97,7 +106,7 @@ class Slot:
         )
         blob = marshal.dumps(job)
         start = time.monotonic()
-        self._ooms = self.cgroup.oom_kills() if self.cgroup else 0
+        self._ooms = self._ooms_at_start = self.cgroup.oom_kills() if self.cgroup else 0
         if self._spec.mode == "zygote":
             run = self._run_zygote(blob, start + budget_s, report_cap)
         else:
@@ -147,6 +156,18 @@ class Slot:
         return run
 
     def _run_zygote(self, blob: bytes, deadline: float, report_cap: int) -> RawRun:
+        run = self._zygote_attempt(blob, deadline, report_cap)
+        if run.error in ZYGOTE_LOST and not self._oom_since_start():
+            # The zygote died under the job (killed from outside, or dying already when `_take_live` looked:
+            # SIGKILL lands asynchronously). Its samples cannot kill it (other pid namespace, other uid), so
+            # this is the host's fault, not the sample's: run the job once more on a fresh zygote.
+            run = self._zygote_attempt(blob, deadline, report_cap)
+        return run
+
+    def _oom_since_start(self) -> bool:
+        return self.cgroup is not None and self.cgroup.oom_kills() > self._ooms_at_start
+
+    def _zygote_attempt(self, blob: bytes, deadline: float, report_cap: int) -> RawRun:
         proc = self._take_live() or self._spawn()
         run = RawRun(events=[])
         self._send(proc, len(blob).to_bytes(8, "little") + blob, run, deadline)
@@ -216,7 +237,7 @@ class Slot:
                     except BlockingIOError:
                         continue
         except (BrokenPipeError, ConnectionResetError):
-            run.error = "sandbox exited before it received the job"
+            run.error = SANDBOX_GONE_BEFORE_JOB
 
     def _read_events(
         self, proc: subprocess.Popen[bytes], deadline: float, report_cap: int, run: RawRun, until_end: bool
@@ -278,7 +299,7 @@ class Slot:
                 run.error = "harness report exceeded its cap"
                 break
         if until_end and not (run.host_timeout or run.oom_stopped or run.error):
-            run.error = "zygote exited during the job"
+            run.error = ZYGOTE_EXITED
         run.stderr = bytes(stderr)
 
     def _reap_uid(self) -> int:

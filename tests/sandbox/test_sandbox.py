@@ -7,11 +7,16 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from resources.sandbox import SandboxResource, SandboxUnavailableError, Verdict
+from resources.sandbox.executor import Slot
 from tests.sandbox.helpers import assert_no_survivors, asserts, calls, stdio
 
 needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed (C++ is optional)")
@@ -252,14 +257,57 @@ def _bwrap_children() -> set[int]:
     return children
 
 
-def test_zygote_killed_from_outside_is_replaced() -> None:
+def _wait_until_dead(pid: int, timeout_s: float = 5.0) -> None:
+    """Until the (unreaped) child is a zombie: SIGKILL is delivered asynchronously."""
+    deadline = time.monotonic() + timeout_s
+    while Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline, f"{pid} still alive"
+        time.sleep(0.01)
+
+
+def _take_unchecked(slot: Slot) -> subprocess.Popen[bytes] | None:
+    """`Slot._take_live` without its liveness check: what it hands over when the zygote dies just after it."""
+    proc, slot._proc = slot._proc, None
+    return proc
+
+
+@contextlib.contextmanager
+def _one_zygote() -> Iterator[tuple[SandboxResource, int]]:
+    """A one-slot zygote sandbox that has run a job, and the pid of its zygote (the outer bwrap)."""
     before = _bwrap_children()
     resource = SandboxResource(mode="zygote", workers=1, time_limit_s=1.0)
     try:
         assert resource.verify("print(1)", stdio(("", "1"))).passed
         (zygote,) = _bwrap_children() - before
+        yield resource, zygote
+    finally:
+        resource.close()
+
+
+def test_zygote_killed_from_outside_is_replaced() -> None:
+    with _one_zygote() as (resource, zygote):
         os.kill(zygote, signal.SIGKILL)  # our own child, by pid
         for _ in range(3):
             assert resource.verify("print(2)", stdio(("", "2"))).passed
-    finally:
-        resource.close()
+
+
+def test_a_job_handed_to_a_zygote_that_just_died_runs_on_a_fresh_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race behind the test above failing now and then ("zygote exited during the job"): a zygote killed
+    from outside can still look alive when the next job is handed to it. Here it is handed over dead, always."""
+    with _one_zygote() as (resource, zygote):
+        os.kill(zygote, signal.SIGKILL)  # our own child, by pid
+        _wait_until_dead(zygote)
+        monkeypatch.setattr(Slot, "_take_live", _take_unchecked)
+        verdict = resource.verify("print(2)", stdio(("", "2")))
+        assert verdict.passed, verdict
+        assert zygote not in _bwrap_children()  # reaped; a fresh zygote ran the job
+
+
+def test_a_zygote_killed_during_a_job_costs_the_sample_no_verdict() -> None:
+    with _one_zygote() as (resource, zygote):
+        killer = threading.Timer(0.3, os.kill, (zygote, signal.SIGKILL))  # our own child, by pid
+        killer.start()
+        verdict = resource.verify("import time\ntime.sleep(1.0)\nprint(2)", stdio(("", "2")))
+        killer.join()
+        assert verdict.passed, verdict
+        assert verdict.tests[0].time_s >= 1.0  # the whole sample ran again on the fresh zygote
