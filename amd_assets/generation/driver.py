@@ -24,7 +24,7 @@ from amd_assets.generation.selection import ORIGIN, PendingResponse
 from amd_assets.generation.tables import TEACHER_RESPONSES
 from resources.teacher.base import Teacher
 from resources.teacher.records import TeacherResult
-from resources.teacher.retry import CLIENT_ERROR, GENERATION_ERROR
+from resources.teacher.retry import is_transient
 
 Writer = Callable[[pa.RecordBatch], int]
 Outcome = tuple[list[PendingResponse], list[TeacherResult] | BaseException]
@@ -198,11 +198,13 @@ class CheckpointedGeneration:
         by_key = {pending.request.key: pending for pending in group}
         for result in outcome:
             self._buffer.append(self._row(by_key[result.key], result))
-            if result.status != "failed" or result.error_class in (CLIENT_ERROR, GENERATION_ERROR):
-                self._consecutive_failures = 0
-            else:
+            # A request that is itself bad says nothing about the teacher; a transient failure (server down,
+            # engine dead) does, however many requests of one engine batch it failed at once.
+            if result.status == "failed" and is_transient(result.error_class, result.error):
                 self._consecutive_failures += 1
                 self._last_failure = f"{result.error_class}: {result.error}"
+            else:
+                self._consecutive_failures = 0
 
     def _row(self, pending: PendingResponse, result: TeacherResult) -> dict[str, Any]:
         self.stats.count(result)

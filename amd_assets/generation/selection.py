@@ -21,7 +21,7 @@ from amd_assets.generation.tables import TEACHER_RESPONSES
 from amd_assets.verification.acceptance import REJECTED, Acceptance, assess_source
 from resources.lakehouse import LakehouseResource
 from resources.teacher.records import SamplingParams, TeacherRequest
-from resources.teacher.retry import TRANSIENT_CLASSES
+from resources.teacher.retry import is_transient
 
 ORIGIN = "teacher"
 CURATED_TABLE = "curated_problems"
@@ -105,14 +105,14 @@ def read_ledger(lakehouse: LakehouseResource, source: str, plan: SamplingPlan) -
     ledger = Ledger()
     transient_failures: Counter[str] = Counter()
     failed_problem: dict[str, str] = {}
-    columns = ["response_id", "problem_id", "status", "error_class"]
+    columns = ["response_id", "problem_id", "status", "error_class", "error"]
     for batch in lakehouse.scan(TEACHER_RESPONSES.name, columns=columns, filter=ds.field("source") == source):
         ledger.rows += batch.num_rows
         generated = pc.not_equal(batch.column("status"), "failed")
         ledger.settled.update(pc.filter(batch.column("response_id"), generated).to_pylist())
         failures = batch.filter(pc.invert(generated)).to_pylist()
         for row in failures:
-            if row["error_class"] in TRANSIENT_CLASSES:
+            if is_transient(row["error_class"], row["error"]):
                 transient_failures[row["response_id"]] += 1
                 failed_problem[row["response_id"]] = row["problem_id"]
             elif row["response_id"] not in ledger.settled:

@@ -44,7 +44,9 @@ class TeacherResource(ConfigurableResource):
         default=1800.0, description="Deadline for one attempt; 32k-token reasoning takes minutes."
     )
     connect_timeout_s: float = Field(default=10.0)
-    max_attempts: int = Field(default=6, description="Attempts per request (first try included).")
+    max_attempts: int = Field(
+        default=6, description="Attempts per request (first try included); vllm: per engine batch."
+    )
     initial_backoff_s: float = Field(default=1.0, description="First retry waits 0.5-1x this, doubling after.")
     max_backoff_s: float = Field(default=60.0)
     max_retry_after_s: float = Field(default=600.0, description="Cap on a server's Retry-After.")
@@ -123,7 +125,9 @@ class TeacherResource(ConfigurableResource):
             }
             if self.max_model_len is not None:
                 engine_args["max_model_len"] = self.max_model_len
-            return VLLMTeacher.load(self.model, self.sampling(), self.vllm_batch_size, **engine_args)
+            return VLLMTeacher.load(
+                self.model, self.sampling(), self.vllm_batch_size, self.retry_policy(), **engine_args
+            )
         urls = self.urls()
         if not urls:
             raise TeacherBackendUnavailable("teacher backend 'openai' needs base_urls (comma-separated)")

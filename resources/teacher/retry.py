@@ -16,7 +16,9 @@ CONNECTION = "connection"
 MALFORMED = "malformed_response"
 CLIENT_ERROR = "client_error"  # this request is bad (prompt too long, invalid parameter): final
 CONFIG_ERROR = "config_error"  # every request will fail the same way (bad key, wrong URL or model name)
-GENERATION_ERROR = "generation_error"  # in-process vLLM raised for this prompt
+ENGINE_ERROR = "engine_error"  # the in-process vLLM engine failed (died, out of memory), not the prompt
+# Stored rows only: the in-process backend once wrote every vLLM exception as this, engine failures included.
+GENERATION_ERROR = "generation_error"
 
 ERROR_CLASSES = (
     RATE_LIMITED,
@@ -26,10 +28,24 @@ ERROR_CLASSES = (
     MALFORMED,
     CLIENT_ERROR,
     CONFIG_ERROR,
+    ENGINE_ERROR,
     GENERATION_ERROR,
 )
 # Failures that say nothing about the request itself: the same request may well succeed in a later run.
-TRANSIENT_CLASSES = (RATE_LIMITED, SERVER_ERROR, TIMEOUT, CONNECTION, MALFORMED, CONFIG_ERROR)
+TRANSIENT_CLASSES = (RATE_LIMITED, SERVER_ERROR, TIMEOUT, CONNECTION, MALFORMED, CONFIG_ERROR, ENGINE_ERROR)
+# The exception types vLLM raises for one bad prompt (too long, empty, a chat template refusing it); a stored
+# `generation_error` row names its exception first ("ValueError: ..."), anything else was the engine.
+INVALID_INPUT_ERRORS = ("ValueError", "TypeError", "TemplateError", "TemplateSyntaxError", "UndefinedError")
+
+
+def is_transient(error_class: str | None, error: str | None = None) -> bool:
+    """Whether a failed request may succeed when asked again: the one rule for retries across runs and for the
+    circuit breaker. A stored `generation_error` counts as what its exception says it was."""
+    if error_class == GENERATION_ERROR:
+        return not (error or "").startswith(tuple(f"{name}:" for name in INVALID_INPUT_ERRORS))
+    return error_class in TRANSIENT_CLASSES
+
+
 _CONFIG_STATUS = {401, 403, 404}
 # 408 and 409 are transient by convention (request timeout, lock contention); 425 "too early" likewise.
 _RETRYABLE_STATUS = {408, 409, 425, 429}

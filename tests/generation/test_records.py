@@ -11,7 +11,7 @@ import pytest
 from amd_assets.generation.prompts import PAPER_SYSTEM_PROMPT, PromptBuilder
 from amd_assets.generation.selection import SamplingPlan, VerdictSignal, response_id, samples_wanted
 from resources.teacher import RetryPolicy, SamplingParams, split_think_answer
-from resources.teacher.retry import parse_retry_after, status_error
+from resources.teacher.retry import is_transient, parse_retry_after, status_error
 
 
 @pytest.mark.parametrize(
@@ -101,6 +101,23 @@ def test_parse_retry_after_forms():
 def test_status_classification(status, error_class, retryable):
     error = status_error(status, "x", {})
     assert (error.error_class, error.retryable) == (error_class, retryable)
+
+
+@pytest.mark.parametrize(
+    "error_class,error,transient",
+    [
+        ("server_error", "HTTP 503: busy", True),
+        ("config_error", "HTTP 401: bad key", True),
+        ("engine_error", "EngineDeadError: EngineCore encountered an issue", True),
+        ("client_error", "HTTP 400: prompt too long", False),
+        # rows of the in-process backend before engine failures had a class of their own
+        ("generation_error", "RuntimeError: CUDA error: an illegal memory access was encountered", True),
+        ("generation_error", "ValueError: The decoder prompt is longer than the maximum model length", False),
+        ("generation_error", "TemplateError: Conversation roles must alternate user/assistant", False),
+    ],
+)
+def test_which_failures_are_transient(error_class, error, transient):
+    assert is_transient(error_class, error) is transient
 
 
 def test_prompts_follow_the_paper_and_their_version_tracks_every_change():
