@@ -1,10 +1,11 @@
 """Whether a response is accepted: the one rule distillation, generation and the release gates share.
 
-A response is **accepted** when every rule and its category's verifier passed it under the CURRENT verifier
-versions (rows of older versions stay in `response_verdicts` for audit but do not count). For math, a
-math-verify `mismatch` is overturned when the LLM judge's second opinion (`math_judge`, current version) says
-the answers are equivalent. It is **rejected** when a required verifier failed under its current version and
-no second opinion overturns it. Otherwise it is **pending**: a verdict is missing, or only `unverified` (no judge
+A response is **accepted** when every verifier the registry requires of it (every rule, and its category's
+verifier) passed it under the CURRENT verifier versions (rows of older versions stay in `response_verdicts` for
+audit but do not count). A verdict a second opinion reviews is overturned when that second opinion (current
+version) passes it: the LLM judge (`math_judge`) saying a math-verify `mismatch` is equivalent after all. It is
+**rejected** when a required verifier failed under its current version and no second opinion overturns it.
+Otherwise it is **pending**: a verdict is missing (or only an older run's `unverified` placeholder: no judge
 configured) — waiting for a judge is not a failure, so generation does not pay for another sample because of it.
 """
 
@@ -13,22 +14,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from amd_assets.verification.candidates import Candidate, candidates
-from amd_assets.verification.judge import MATH_JUDGE, JudgeResource
-from amd_assets.verification.math_verifier import MATH_VERIFIER, MATH_VERIFIER_VERSION
-from amd_assets.verification.rules import RuleSettings, verifier_version
-from amd_assets.verification.stage import CODE_VERIFIER, CODE_VERIFIER_VERSION, category_verifier, rule_settings
+from amd_assets.verification.judge import JudgeResource
+from amd_assets.verification.registry import Plans, VerifierRegistry, VerifierSettings, default_registry
+from amd_assets.verification.rules import RuleSettings
 from amd_assets.verification.tables import RESPONSE_VERDICTS
 from resources.lakehouse import LakehouseResource
 
-RULES = ("rule_format", "rule_repetition", "rule_length", "rule_language")
-ORIGINS = ("existing", "teacher")
-# One stand-in problem per category verifier (tests, reference answer): code sandbox, math-verify, the judge.
-STAND_INS = (('{"kind":"assert"}', None), (None, "1"), (None, None))
 ACCEPTED, REJECTED, PENDING = "accepted", "rejected", "pending"
 
 
@@ -61,27 +58,28 @@ class Assessment:
 class Acceptance:
     judge: JudgeResource
     rules: RuleSettings = field(default_factory=RuleSettings)
+    registry: VerifierRegistry = field(default_factory=default_registry)
+
+    @cached_property
+    def settings(self) -> VerifierSettings:
+        return VerifierSettings(self.judge, self.rules)
+
+    @cached_property
+    def plans(self) -> Plans:
+        return Plans(self.registry, self.settings)
 
     def required(self, candidate: Candidate) -> dict[str, str]:
-        """The verifiers (and their current versions) that must all pass this response."""
-        settings = rule_settings(candidate, self.rules)
-        names = [name for name in RULES if name != "rule_language" or settings.check_language]
-        wanted = {name: verifier_version(name, settings) for name in names}
-        verifier = category_verifier(candidate, self.judge)
-        current = {MATH_VERIFIER: MATH_VERIFIER_VERSION, CODE_VERIFIER: CODE_VERIFIER_VERSION}
-        wanted[verifier] = current.get(verifier, self.judge.verifier_version)
-        return wanted
+        """The verifiers (and their current versions) that must all pass this response: rules, then its category's."""
+        return {verifier.name: version for verifier, version in self.plans.required(candidate)}
+
+    def category_verifier(self, candidate: Candidate) -> str:
+        return self.plans.required(candidate)[-1][0].name
 
     def current_verdicts(self) -> list[dict[str, str]]:
         """(origin, verifier, verifier_version) of every verdict that can count today, per response origin,
-        including the math judge's second opinion (it can overturn a math-verify mismatch)."""
-        found: set[tuple[str, str, str]] = set()
-        for origin in ORIGINS:
-            found.add((origin, MATH_JUDGE, self.judge.math_judge_version))
-            for tests, reference in STAND_INS:
-                candidate = Candidate("", "", "", "", 1, origin, "", "", reference, tests, None, "")
-                found.update((origin, name, version) for name, version in self.required(candidate).items())
-        return [{"origin": o, "verifier": v, "verifier_version": ver} for o, v, ver in sorted(found)]
+        second opinions included (they can overturn a verdict)."""
+        found = sorted(self.registry.current(self.settings))
+        return [{"origin": o, "verifier": v, "verifier_version": ver} for o, v, ver in found]
 
     def current_versions(self) -> set[str]:
         """Every version string a current verdict can carry (to skip old rows before they become Python objects)."""
@@ -91,24 +89,39 @@ class Acceptance:
         decided: dict[str, tuple[str, Outcome]] = {}
         failed: list[str] = []
         missing: list[str] = []
-        for name, version in self.required(candidate).items():
-            outcome = stored.get((name, version))
-            if outcome is not None and name == MATH_VERIFIER and outcome.verdict == "mismatch":
-                second = stored.get((MATH_JUDGE, self.judge.math_judge_version))
-                if second is not None and second.verdict != "unverified":
-                    decided[MATH_JUDGE] = (self.judge.math_judge_version, second)
-                    if second.passed:
-                        outcome = Outcome(True, second.score, outcome.verdict)
+        for verifier, version in self.plans.required(candidate):
+            name = verifier.name
+            outcome = self._reviewed(name, stored.get((name, version)), candidate, stored, decided)
             if outcome is None or outcome.verdict == "unverified":
                 missing.append(name)
                 continue
             decided[name] = (version, outcome)
             if not outcome.passed:
                 failed.append(name)
-        category = decided.get(category_verifier(candidate, self.judge))
+        category = decided.get(self.category_verifier(candidate))
         score = category[1].score if category else None
         status = REJECTED if failed else PENDING if missing else ACCEPTED
         return Assessment(status, decided, tuple(failed), tuple(missing), score)
+
+    def _reviewed(
+        self,
+        name: str,
+        outcome: Outcome | None,
+        candidate: Candidate,
+        stored: dict[tuple[str, str], Outcome],
+        decided: dict[str, tuple[str, Outcome]],
+    ) -> Outcome | None:
+        """The verdict after its second opinions: one that reviews this verdict and passes overturns it."""
+        for reviewer in self.registry.reviewers_of(name):
+            if outcome is None or reviewer.reviews is None or outcome.verdict != reviewer.reviews[1]:
+                continue
+            version = reviewer.version(self.settings, candidate.origin)
+            second = stored.get((reviewer.name, version))
+            if second is not None and second.verdict != "unverified":
+                decided[reviewer.name] = (version, second)
+                if second.passed:
+                    outcome = Outcome(True, second.score, outcome.verdict)
+        return outcome
 
 
 def read_verdicts(lakehouse: LakehouseResource, source: str, acceptance: Acceptance) -> StoredVerdicts:
@@ -121,7 +134,11 @@ def read_verdicts(lakehouse: LakehouseResource, source: str, acceptance: Accepta
     for batch in lakehouse.scan(RESPONSE_VERDICTS.name, columns=columns, filter=current):
         for row in batch.to_pylist():
             outcome = Outcome(row["passed"], row["score"], row["verdict"])
-            found[row["response_id"]][(row["verifier"], row["verifier_version"])] = outcome
+            verdicts = found[row["response_id"]]
+            key = (row["verifier"], row["verifier_version"])
+            # an `unverified` placeholder of an older run never hides the judge's later verdict
+            if outcome.verdict != "unverified" or key not in verdicts:
+                verdicts[key] = outcome
     return found
 
 

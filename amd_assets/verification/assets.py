@@ -9,7 +9,7 @@ from amd_assets.verification.distill import DistillStage
 from amd_assets.verification.judge import JudgeResource
 from amd_assets.verification.math_verifier import MathVerifierPool
 from amd_assets.verification.stage import VerifyStage
-from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS
+from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS, VERIFIER_VERSIONS
 from resources.lakehouse import LakehouseResource
 from resources.sandbox import SandboxResource
 
@@ -20,11 +20,15 @@ VERIFICATION_GROUP = "verification"
 def response_verdicts(
     context: AssetExecutionContext, lakehouse: LakehouseResource, sandbox: SandboxResource, judge: JudgeResource
 ) -> MaterializeResult:
-    """Append-only: only verdicts missing for the current verifier versions are computed."""
+    """Append-only: only verdicts missing for the current verifier versions are computed; the versions this run
+    judged with are recorded in `verifier_versions`."""
     source = context.partition_key
     with MathVerifierPool() as math_pool:
         stage = VerifyStage(lakehouse, source, sandbox, judge, math_pool)
         version = lakehouse.append(RESPONSE_VERDICTS.name, stage.batches(), RESPONSE_VERDICTS.schema, ["source"])
+    # After the verdicts: the audit of verifier upgrades orders versions by the runs that used them.
+    used = stage.versions_used(context.run.run_id)
+    lakehouse.append(VERIFIER_VERSIONS.name, [used], VERIFIER_VERSIONS.schema, VERIFIER_VERSIONS.partition_by)
     return MaterializeResult(
         metadata={
             "new_verdicts": stage.rows,

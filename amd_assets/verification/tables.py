@@ -48,3 +48,20 @@ DISTILLED_SAMPLES = TableContract(
     partition_by=["source"],
     description="One accepted response per problem (all rules and its category verifier passed, current versions).",
 )
+
+VERIFIER_VERSIONS = TableContract(
+    name="verifier_versions",
+    schema=pa.schema(
+        [
+            pa.field("source", pa.string(), nullable=False),
+            pa.field("origin", pa.string(), nullable=False),
+            pa.field("verifier", pa.string(), nullable=False),
+            pa.field("verifier_version", pa.string(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+            pa.field("recorded_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        ]
+    ),
+    partition_by=["source"],
+    description="The verifier versions each `response_verdicts` run of a source judged with (the registry's current "
+    "ones): which of two versions is the newer, for the audit of what an upgrade changed.",
+)

@@ -15,7 +15,8 @@ from amd_assets.generation.selection import CURATED_TABLE
 from amd_assets.verification.acceptance import Acceptance
 from amd_assets.verification.candidates import candidates
 from amd_assets.verification.judge import JudgeResource
-from amd_assets.verification.stage import category_verifier, verdict_row
+from amd_assets.verification.registry import Judgement
+from amd_assets.verification.stage import verdict_row
 from amd_assets.verification.tables import RESPONSE_VERDICTS
 from resources.lakehouse import LakehouseResource
 from resources.teacher import TeacherResource
@@ -77,10 +78,10 @@ def write_verdicts(lakehouse: LakehouseResource, passed: dict[str, bool], source
     for candidate in candidates(lakehouse, source):
         if candidate.response_id not in passed:
             continue
-        category = category_verifier(candidate)
+        category = acceptance.category_verifier(candidate)
         for verifier, version in acceptance.required(candidate).items():
             ok = passed[candidate.response_id] or verifier != category
             verdict = "pass" if ok else "mismatch"
-            rows.append(verdict_row(candidate, verifier, version, verdict, ok, verdict, {}, float(ok), 0.0))
+            rows.append(verdict_row(candidate, verifier, version, Judgement(verdict, ok, verdict, {}, float(ok), 0.0)))
     batch = pa.RecordBatch.from_pylist(rows, schema=RESPONSE_VERDICTS.schema)
     lakehouse.append(RESPONSE_VERDICTS.name, [batch], RESPONSE_VERDICTS.schema, ["source"])

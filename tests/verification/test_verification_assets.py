@@ -12,7 +12,9 @@ import pytest
 from amd_assets.contracts.tables import REJECTIONS
 from amd_assets.generation.tables import TEACHER_RESPONSES
 from amd_assets.ingest.raw import problem_id
-from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS
+from amd_assets.verification.acceptance import Acceptance
+from amd_assets.verification.judge import JudgeResource
+from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS, VERIFIER_VERSIONS
 from resources.lakehouse import LakehouseResource
 from tests.dagster_support import source_instance
 from tests.pipeline import Pipeline
@@ -59,6 +61,15 @@ def test_a_rerun_verifies_nothing_twice(verified):
     metadata = result.asset_materializations_for_node("response_verdicts")[0].metadata
     assert metadata["new_verdicts"].value == 0 and metadata["already_stored"].value > 0
     assert verified.lakehouse.count(RESPONSE_VERDICTS.name) == before
+
+
+def test_each_run_records_the_versions_it_judged_with(verified):
+    recorded = verified.lakehouse.read(VERIFIER_VERSIONS.name, filter=ds.field("source") == "humaneval").to_pylist()
+    current = Acceptance(JudgeResource()).current_verdicts()  # the pipeline's judge: the defaults, not configured
+    assert {(r["origin"], r["verifier"], r["verifier_version"]) for r in recorded} == {
+        (c["origin"], c["verifier"], c["verifier_version"]) for c in current
+    }
+    assert len({r["run_id"] for r in recorded}) >= 1 and len(recorded) % len(current) == 0
 
 
 def test_problems_without_a_response_are_listed_with_why(verified):
