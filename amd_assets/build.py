@@ -30,6 +30,8 @@ from amd_assets.jobs import PIPELINE_JOBS, PREPARE_SOURCES, REGENERATE
 from amd_assets.release.assets import release, release_rows
 from amd_assets.release.checks import release_checks
 from amd_assets.resources import build_resources
+from amd_assets.semantic.assets import problem_embeddings, semantic_dedup_decisions
+from amd_assets.semantic.checks import semantic_checks
 from amd_assets.settings import Paths, fill_environment_defaults
 from amd_assets.verification.assets import distilled_samples, response_verdicts
 from amd_assets.verification.checks import verification_checks
@@ -41,7 +43,9 @@ PIPELINE_ASSETS = [
     filtered_problems,
     decontaminated_problems,
     problem_signatures,
+    problem_embeddings,
     dedup_decisions,
+    semantic_dedup_decisions,
     curated_problems,
     teacher_responses,
     response_verdicts,
@@ -49,7 +53,14 @@ PIPELINE_ASSETS = [
     release,
     release_rows,
 ]
-PIPELINE_CHECKS = [*ingest_checks, *curation_checks, *generation_checks, *verification_checks, *release_checks]
+PIPELINE_CHECKS = [
+    *ingest_checks,
+    *curation_checks,
+    *semantic_checks,
+    *generation_checks,
+    *verification_checks,
+    *release_checks,
+]
 
 
 def build_defs(

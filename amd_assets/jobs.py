@@ -16,14 +16,20 @@ AUDIT = "audit"
 prepare_sources = define_asset_job(
     PREPARE_SOURCES,
     selection=AssetSelection.assets(
-        "raw_problems", "normalized_problems", "filtered_problems", "decontaminated_problems", "problem_signatures"
+        "raw_problems",
+        "normalized_problems",
+        "filtered_problems",
+        "decontaminated_problems",
+        "problem_signatures",
+        "problem_embeddings",
     ),
-    description="One source: ingest, normalize, filter, decontaminate, sign (backfill several from the UI).",
+    description="One source: ingest, normalize, filter, decontaminate, sign, embed (backfill several from the UI).",
 )
 deduplicate = define_asset_job(
     DEDUPLICATE,
-    selection=AssetSelection.assets("dedup_decisions"),
-    description="All sources at once: exact and near-duplicate clusters, one kept problem per cluster.",
+    selection=AssetSelection.assets("dedup_decisions", "semantic_dedup_decisions"),
+    description="All sources at once: exact and near-duplicate clusters, then semantic (embedding) duplicates among "
+    "the survivors; one kept problem per cluster.",
 )
 curate_sources = define_asset_job(
     CURATE_SOURCES,

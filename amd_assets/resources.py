@@ -19,6 +19,7 @@ from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegist
 from amd_assets.release.store import ReleaseStoreResource
 from amd_assets.settings import Paths
 from amd_assets.verification.judge import JudgeResource
+from resources.embeddings import EmbeddingResource
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import LakehouseDuckDB
 from resources.sandbox import SandboxResource
@@ -39,6 +40,20 @@ def teacher_resource() -> TeacherResource:
         max_concurrency=EnvVar.int("AMD_TEACHER_MAX_CONCURRENCY"),
         max_tokens=EnvVar.int("AMD_TEACHER_MAX_TOKENS"),
         tensor_parallel_size=EnvVar.int("AMD_TEACHER_TENSOR_PARALLEL_SIZE"),
+    )
+
+
+def embedding_resource() -> EmbeddingResource:
+    return EmbeddingResource(
+        backend=EnvVar("AMD_EMBEDDING_BACKEND"),
+        model=EnvVar("AMD_EMBEDDING_MODEL"),
+        dim=EnvVar.int("AMD_EMBEDDING_DIM"),
+        base_urls=EnvVar("AMD_EMBEDDING_BASE_URLS"),
+        api_key_env="AMD_EMBEDDING_API_KEY",
+        batch_size=EnvVar.int("AMD_EMBEDDING_BATCH_SIZE"),
+        max_concurrency=EnvVar.int("AMD_EMBEDDING_MAX_CONCURRENCY"),
+        dedup_threshold=EnvVar("AMD_EMBEDDING_DEDUP_THRESHOLD"),
+        decontamination_threshold=EnvVar("AMD_EMBEDDING_DECONTAMINATION_THRESHOLD"),
     )
 
 
@@ -63,5 +78,7 @@ def build_resources(paths: Paths | None = None, overrides: Mapping[str, Any] | N
         # dbt reads the lakehouse resource's root and this audit database (passed as dbt vars).
         "audit_db": AuditDatabaseResource(path=_path(paths.audit_db, "AMD_AUDIT_DB")),
         "labeler": LabelerResource(base_url=EnvVar("AMD_LABELER_BASE_URL"), model=EnvVar("AMD_LABELER_MODEL")),
+        # semantic dedup and semantic decontamination: one model for both
+        "embedder": embedding_resource(),
     }
     return {**resources, **overrides}

@@ -40,6 +40,14 @@ ENVIRONMENT: tuple[EnvSetting, ...] = (
     EnvSetting("AMD_JUDGE_MODE", "rubric", "rubric | reward"),
     EnvSetting("AMD_LABELER_BASE_URL", "", "OpenAI-compatible difficulty labeler URL; empty = off"),
     EnvSetting("AMD_LABELER_MODEL", "", "labeler model name"),
+    EnvSetting("AMD_EMBEDDING_BACKEND", "wordllama", "wordllama (embedded, CPU) | openai (/v1/embeddings endpoint)"),
+    EnvSetting("AMD_EMBEDDING_MODEL", "l2_supercat", "embedding model: wordllama config or the served model name"),
+    EnvSetting("AMD_EMBEDDING_DIM", "0", "vector width; 0 = the model's own"),
+    EnvSetting("AMD_EMBEDDING_BASE_URLS", "", "openai backend: comma-separated base URLs"),
+    EnvSetting("AMD_EMBEDDING_BATCH_SIZE", "64", "openai backend: texts per request"),
+    EnvSetting("AMD_EMBEDDING_MAX_CONCURRENCY", "8", "openai backend: requests in flight"),
+    EnvSetting("AMD_EMBEDDING_DEDUP_THRESHOLD", "", "semantic dedup cosine; empty = the model's calibrated value"),
+    EnvSetting("AMD_EMBEDDING_DECONTAMINATION_THRESHOLD", "", "semantic decontamination cosine; empty = calibrated"),
 )
 DEFAULTS = {setting.name: setting.default for setting in ENVIRONMENT}
 

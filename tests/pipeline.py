@@ -16,11 +16,16 @@ from tests.dagster_support import source_instance
 
 class Pipeline:
     """Runs the real assets and checks with resources pointed at a tmp lakehouse (and optionally another
-    benchmark registry): prepare each source, dedup across all, curate each source — like `amd materialize`."""
+    benchmark registry): prepare each source, dedup across all, curate each source — like `amd materialize`.
 
-    def __init__(self, lakehouse: LakehouseResource, benchmarks: Path | None = None):
+    `semantic=False` (the default) leaves out semantic dedup (problem_embeddings, semantic_dedup_decisions), which
+    `amd materialize` runs: the verification and release suites count every sample problem (all 164 HumanEval
+    problems, say), and the embedded model merges some look-alike ones. Semantic decontamination stays on."""
+
+    def __init__(self, lakehouse: LakehouseResource, benchmarks: Path | None = None, semantic: bool = False):
         fill_environment_defaults()  # what build_defs does: the teacher/judge EnvVars resolve to their defaults
         self.lakehouse = lakehouse
+        self.semantic = semantic
         self.instance = source_instance()
         self.assets = [*PIPELINE_ASSETS, *PIPELINE_CHECKS]
         paths = Paths(
@@ -36,10 +41,10 @@ class Pipeline:
         return result
 
     def prepare(self, source: str) -> ExecuteInProcessResult:
-        return self.run(PREPARE, source)
+        return self.run([*PREPARE, "problem_embeddings"] if self.semantic else PREPARE, source)
 
     def dedup(self) -> ExecuteInProcessResult:
-        return self.run(["dedup_decisions"])
+        return self.run(["dedup_decisions", "semantic_dedup_decisions"] if self.semantic else ["dedup_decisions"])
 
     def curate(self, source: str) -> ExecuteInProcessResult:
         return self.run(["curated_problems"], source)

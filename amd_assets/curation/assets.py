@@ -65,13 +65,16 @@ def filtered_problems(
 
 @asset(**per_source_asset(DECONTAMINATED_PROBLEMS, CURATION_GROUP, deps=[filtered_problems]))
 def decontaminated_problems(
-    context: AssetExecutionContext, lakehouse: LakehouseResource, benchmark_registry: BenchmarkRegistryResource
+    context: AssetExecutionContext,
+    lakehouse: LakehouseResource,
+    benchmark_registry: BenchmarkRegistryResource,
+    embedder: EmbeddingResource,
 ) -> MaterializeResult:
     source = context.partition_key
     registry = benchmark_registry.load()
     items = list(registry.items())
     index = NgramIndex(items, registry.ngram_size)
-    semantic = semantic_matcher(registry, items) if registry.embedding.enabled else None
+    semantic = semantic_matcher(registry, items, embedder) if registry.embedding.enabled else None
     rule = Decontaminator(index, semantic)
     rejections = RejectionSink(source, "decontaminate")
     stage = RowFilterStage(lakehouse, source, FILTERED_PROBLEMS, rejections, decide=rule.decide, reads=["prompt"])
@@ -99,10 +102,10 @@ def decontaminated_problems(
     )
 
 
-def semantic_matcher(registry: BenchmarkRegistry, items: list[BenchmarkItem]) -> SemanticMatcher:
-    """The benchmark items embedded with the model semantic dedup uses. Built from the AMD_EMBEDDING_* variables
-    until the `embedder` resource is registered in the definitions; then it becomes this asset's resource."""
-    embedder = EmbeddingResource.from_environment()
+def semantic_matcher(
+    registry: BenchmarkRegistry, items: list[BenchmarkItem], embedder: EmbeddingResource
+) -> SemanticMatcher:
+    """The benchmark items embedded with the model semantic dedup uses (the `embedder` resource)."""
     opened = embedder.open()
     threshold = registry.embedding.threshold or embedder.threshold(opened.key, "decontaminate")
     return SemanticMatcher(opened, items, threshold)

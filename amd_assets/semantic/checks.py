@@ -4,6 +4,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 
+from amd_assets.contracts.checks import contract_check
 from amd_assets.contracts.tables import (
     DECONTAMINATED_PROBLEMS,
     DEDUP_DECISIONS,
@@ -74,4 +75,9 @@ def semantic_covers_every_survivor(lakehouse: LakehouseResource) -> AssetCheckRe
     )
 
 
-semantic_checks = [embeddings_cover_the_source, semantic_covers_every_survivor]
+semantic_checks = [
+    contract_check(problem_embeddings, PROBLEM_EMBEDDINGS, "ProblemEmbeddings", unique=None),
+    embeddings_cover_the_source,
+    contract_check(semantic_dedup_decisions, SEMANTIC_DEDUP_DECISIONS, "SemanticDedupDecisions", partitioned=False),
+    semantic_covers_every_survivor,
+]

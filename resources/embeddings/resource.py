@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from typing import Any
 
 from dagster import ConfigurableResource
@@ -14,18 +13,6 @@ from resources.embeddings.thresholds import parse_threshold, threshold_for
 from resources.teacher.retry import RetryPolicy
 
 BACKENDS = ("wordllama", "openai")
-# The environment variables of each setting (what the deployed definitions pass as EnvVars), with their defaults.
-ENVIRONMENT = {
-    "backend": ("AMD_EMBEDDING_BACKEND", "wordllama"),
-    "model": ("AMD_EMBEDDING_MODEL", "l2_supercat"),
-    "dim": ("AMD_EMBEDDING_DIM", "0"),
-    "base_urls": ("AMD_EMBEDDING_BASE_URLS", ""),
-    "batch_size": ("AMD_EMBEDDING_BATCH_SIZE", "64"),
-    "max_concurrency": ("AMD_EMBEDDING_MAX_CONCURRENCY", "8"),
-    "dedup_threshold": ("AMD_EMBEDDING_DEDUP_THRESHOLD", ""),
-    "decontamination_threshold": ("AMD_EMBEDDING_DECONTAMINATION_THRESHOLD", ""),
-}
-INTEGER_SETTINGS = ("dim", "batch_size", "max_concurrency")
 
 
 class EmbeddingResource(ConfigurableResource):
@@ -52,15 +39,6 @@ class EmbeddingResource(ConfigurableResource):
     decontamination_threshold: str = Field(
         default="", description="Cosine to a benchmark item that removes a problem; '' = calibrated."
     )
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> EmbeddingResource:
-        """The resource as the ENVIRONMENT variables configure it (defaults where unset)."""
-        environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {field: environ.get(name) or default for field, (name, default) in ENVIRONMENT.items()}
-        for field in INTEGER_SETTINGS:
-            values[field] = int(values[field])
-        return cls(**values)
 
     def open(self) -> Embedder:
         """Load the model (wordllama) or bind the endpoint (openai, which learns the width with one request)."""

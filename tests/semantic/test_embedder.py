@@ -109,12 +109,3 @@ def test_thresholds_are_per_model():
     assert configured.threshold("openai:x@8", "decontaminate") == 0.93
     with pytest.raises(ValueError, match=r"\(0, 1\]"):
         EmbeddingResource(dedup_threshold="1.5").threshold(key, "dedup")
-
-
-def test_settings_come_from_the_environment():
-    resource = EmbeddingResource.from_environment(
-        {"AMD_EMBEDDING_BACKEND": "openai", "AMD_EMBEDDING_MODEL": "Qwen3-Embedding", "AMD_EMBEDDING_DIM": "1024"}
-    )
-    assert (resource.backend, resource.model, resource.dim) == ("openai", "Qwen3-Embedding", 1024)
-    assert resource.known_key() == "openai:Qwen3-Embedding@1024"
-    assert EmbeddingResource.from_environment({}).known_key() == "wordllama:l2_supercat@256"

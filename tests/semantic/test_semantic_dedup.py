@@ -88,7 +88,7 @@ def test_curate_refuses_semantic_decisions_of_an_older_dedup(tmp_path):
     assert "another dedup_decisions version" in str(result.get_step_failure_events()[0].event_specific_data.error)
 
 
-def test_an_openai_compatible_endpoint_embeds_and_dedups(tmp_path, monkeypatch):
+def test_an_openai_compatible_endpoint_embeds_and_dedups(tmp_path):
     vocabulary = ["egg", "path", "meters", "python", "list", "train", "divisors", "marbles", "torus"]
 
     def embed(text: str) -> list[float]:
@@ -97,11 +97,13 @@ def test_an_openai_compatible_endpoint_embeds_and_dedups(tmp_path, monkeypatch):
 
     with openai_stub(embed=embed) as (url, log):
         endpoint = EmbeddingResource(
-            backend="openai", model="stub-embed", base_urls=url, batch_size=4, dedup_threshold="0.95"
+            backend="openai",
+            model="stub-embed",
+            base_urls=url,
+            batch_size=4,
+            dedup_threshold="0.95",
+            decontamination_threshold="0.99",
         )
-        for name, value in (("BACKEND", "openai"), ("MODEL", "stub-embed"), ("BASE_URLS", url), ("BATCH_SIZE", "4")):
-            monkeypatch.setenv(f"AMD_EMBEDDING_{name}", value)
-        monkeypatch.setenv("AMD_EMBEDDING_DECONTAMINATION_THRESHOLD", "0.99")
         pipeline = Lakehouse(tmp_path)
         pipeline.all(embedder=endpoint)
     stored = pipeline.lakehouse.read(PROBLEM_EMBEDDINGS.name, columns=["model"]).column("model")
@@ -110,3 +112,19 @@ def test_an_openai_compatible_endpoint_embeds_and_dedups(tmp_path, monkeypatch):
     row = rejection(pipeline, problem_id("planted", "p2"))
     assert row["reason"] == "semantic_duplicate" and row["detail"]["model"] == f"openai:stub-embed@{len(vocabulary)}"
     assert pc.sum(pipeline.lakehouse.read("semantic_dedup_decisions").column("is_kept")).as_py() >= 6
+
+
+def test_lineage_names_the_semantic_duplicate_and_its_cosine(pipeline):
+    import io
+
+    from amd_assets.cli.lineage import print_lineage
+
+    dropped, kept = problem_id("planted", "p2"), problem_id("math", "m2")
+    out = io.StringIO()
+    assert print_lineage(pipeline.lakehouse, dropped, out)
+    text = out.getvalue()
+    assert f"semantic dedup: dropped, duplicate of {kept} (math), cosine 0.8" in text
+    assert "curated: rejected at dedup: semantic_duplicate" in text
+    out = io.StringIO()
+    print_lineage(pipeline.lakehouse, kept, out)
+    assert f"semantic dedup: kept; its duplicates: {dropped} (planted, cosine 0.8" in out.getvalue()
