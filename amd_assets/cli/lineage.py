@@ -49,6 +49,26 @@ def _stage(chain: Chain, out: TextIO, label: str, table: str, stage: str) -> boo
     return False
 
 
+def _semantic(chain: Chain, out: TextIO) -> None:
+    """Semantic dedup: the problem this one duplicates and their cosine, or the duplicates this one absorbed."""
+    decision = chain.one("semantic_dedup_decisions", "is_kept, kept_problem_id, kept_source, similarity, model")
+    if decision is None:
+        return
+    if not decision["is_kept"]:
+        out.write(
+            f"semantic dedup: dropped, duplicate of {decision['kept_problem_id']} ({decision['kept_source']}), "
+            f"cosine {decision['similarity']:.4f} under {decision['model']}\n"
+        )
+        return
+    absorbed = chain.rows(
+        "semantic_dedup_decisions",
+        "SELECT problem_id, source, similarity FROM {t} WHERE kept_problem_id = $id AND NOT is_kept "
+        "ORDER BY similarity DESC",
+    )
+    duplicates = ", ".join(f"{r['problem_id']} ({r['source']}, cosine {r['similarity']:.4f})" for r in absorbed[:5])
+    out.write(f"semantic dedup: kept{'; its duplicates: ' + duplicates if duplicates else ''}\n")
+
+
 def _responses(chain: Chain, out: TextIO, curated: dict[str, Any]) -> None:
     responses = chain.rows(
         "response_verdicts",
@@ -102,6 +122,7 @@ def print_lineage(lakehouse: DeltaTables, problem_id: str, out: TextIO) -> bool:
     if dedup is not None:
         verdict = "kept" if dedup["is_kept"] else f"dropped ({dedup['reason']}, kept {dedup['kept_problem_id']})"
         out.write(f"dedup: {verdict}, cluster of {dedup['cluster_size']}\n")
+    _semantic(chain, out)
     curated = chain.one("curated_problems")
     if curated is None:
         out.write(f"curated: {chain.rejection('curate') or chain.rejection('dedup') or 'no'}\n")

@@ -1,6 +1,7 @@
 -- The whole funnel in one table: per stage, reason and source, the rows that stage dropped (rejections, plus
 -- quarantined input as stage 'ingest'), next to how many rows of the source entered and left that stage.
--- Stages in order: ingest (rows read -> normalized), filter, decontaminate, dedup (global, counted per source),
+-- Stages in order: ingest (rows read -> normalized), filter, decontaminate, dedup (global, exact/MinHash then
+-- semantic duplicates, counted per source),
 -- curate (labels/downsampling), distill (curated problems -> one accepted sample).
 with counts as (
     select 'normalized' as tbl, source, count(*) as n from {{ source('lakehouse', 'normalized_problems') }} group by 2
@@ -9,7 +10,10 @@ with counts as (
     union all
     select 'decontaminated', source, count(*) from {{ source('lakehouse', 'decontaminated_problems') }} group by 2
     union all
-    select 'dedup_kept', source, count(*) filter (where is_kept) from {{ source('lakehouse', 'dedup_decisions') }}
+    -- survivors of both dedup stages: exact/MinHash, then semantic (a table never written reads as empty)
+    select 'dedup_kept', d.source, count(*) filter (where d.is_kept and coalesce(s.is_kept, true))
+    from {{ source('lakehouse', 'dedup_decisions') }} as d
+    left join {{ source('lakehouse', 'semantic_dedup_decisions') }} as s using (problem_id)
     group by 2
     union all
     select 'curated', source, count(*) from {{ source('lakehouse', 'curated_problems') }} group by 2
