@@ -20,7 +20,9 @@ from resources.lakehouse import LakehouseResource
 class SemanticDedupConfig(Config):
     """Approximate nearest-neighbour search (see benchmarks/semantic_dedup.py for the measurements)."""
 
-    ann_backend: str = Field(default="usearch", description="usearch | faiss | exact (brute force).")
+    ann_backend: str = Field(
+        default="usearch", description="usearch | exact (brute force) | faiss (needs faiss-cpu installed)."
+    )
     neighbours: int = Field(default=16, description="Nearest neighbours asked per problem.")
     threads: int = Field(default=2, description="Index build and search threads.")
     clustering: str = Field(

@@ -151,7 +151,8 @@ def score_corpus(
     clustering: str = "leader",
 ) -> list[CorpusScore]:
     """Group at each threshold as semantic dedup does (ANN pairs, then `clustering`, real problems preferred over
-    variants) and count what was merged: two rows are merged when they end up with the same kept problem."""
+    variants) and count what was merged. A planted pair is caught when its two problems do not both survive; two
+    real problems are merged when they end up with the same kept problem (or union-find root)."""
     lowest = pairs_above(matrix, min(thresholds), index)
     rng = np.random.default_rng(seed)
     left, right = rng.integers(0, corpus.base, 100_000), rng.integers(0, corpus.base, 100_000)
@@ -159,6 +160,7 @@ def score_corpus(
     scores = []
     for threshold in thresholds:
         kept = lowest[lowest["similarity"] >= threshold]
+        o, v = corpus.originals, corpus.variants
         if clustering == "leader":
             labels = leaders(len(corpus.texts), kept, np.arange(len(corpus.texts)))
         else:
@@ -168,7 +170,8 @@ def score_corpus(
         scores.append(
             CorpusScore(
                 threshold=threshold,
-                planted_recall=float((labels[corpus.originals] == labels[corpus.variants]).mean()),
+                # caught: the original and its variant do not both survive
+                planted_recall=float(1 - ((labels[o] == o) & (labels[v] == v)).mean()),
                 base_problems_merged=float((sizes[base_labels] > 1).mean()),
                 random_base_pairs_merged=float((base_labels[left] == base_labels[right])[distinct].mean()),
             )

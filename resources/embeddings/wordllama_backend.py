@@ -60,7 +60,8 @@ class WordLlamaEmbedder:
         import numpy as np
         from scipy.sparse import csr_matrix
 
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        # encode_batch_fast skips the character offsets nothing here reads (less time, far less memory).
+        encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
         ids = [np.asarray(encoding.ids, dtype=np.int32) for encoding in encodings]
         lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
         # texts x vocabulary token counts, times the vocabulary's vectors: the sum of each text's token vectors

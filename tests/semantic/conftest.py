@@ -145,7 +145,7 @@ def failed_checks(result: ExecuteInProcessResult) -> list[str]:
     return [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pipeline(tmp_path_factory) -> Lakehouse:
     lakehouse = Lakehouse(tmp_path_factory.mktemp("semantic"))
     lakehouse.all()
