@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pyarrow.dataset as ds
 import pytest
-from dagster import DagsterInstance, build_sensor_context
+from dagster import build_sensor_context
 
 from amd_assets.cli.main import main
 from amd_assets.contracts.tables import CURATED_PROBLEMS, DEDUP_DECISIONS, REJECTIONS
@@ -18,6 +18,7 @@ from amd_assets.registry import REPO_ROOT
 from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
 from resources.lakehouse import LakehouseResource
 from sensors import build_benchmark_change_sensor
+from tests.dagster_support import source_instance
 from tests.pipeline import Pipeline
 
 SOURCES = ["math", "humaneval", "planted", "malformed"]
@@ -166,7 +167,8 @@ def test_benchmark_change_sensor_requests_every_source_once_per_change(tmp_path)
     }
 
     def evaluate(cursor: str | None):
-        return sensor(build_sensor_context(instance=DagsterInstance.ephemeral(), cursor=cursor, resources=resources))
+        # the sensor asks only for sources registered as partitions (source_change registers new ones)
+        return sensor(build_sensor_context(instance=source_instance(), cursor=cursor, resources=resources))
 
     baseline = evaluate(None)
     assert baseline.run_requests == []
