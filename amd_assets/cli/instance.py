@@ -2,13 +2,13 @@
 
 `$DAGSTER_HOME/dagster.yaml` is written once (`amd instance` rewrites it) with what this machine needs:
 - a run queue of `max_concurrent_runs` runs (default: the machine's cores, `AMD_MAX_CONCURRENT_RUNS` overrides),
-  dequeued every second so a launched run starts at once;
+  dequeued every second (in threads, so several runs start side by side) and a launched run starts at once;
 - at most one run per source at a time (`dagster/partition` is the source of every per-source run), so two
   `generate_responses` runs of one source never pay the teacher twice, and no stage rewrites a source another
   stage of the same source is reading; runs of different sources, and the global runs, go side by side;
 - code-server start-up and reload timeouts sized for a loaded 2-core machine (the gRPC request timeout is the
   `DAGSTER_GRPC_TIMEOUT_SECONDS` variable, which `make ui` exports);
-- no telemetry: the platform never sends traffic anywhere it was not told to.
+- no telemetry (the platform never sends traffic anywhere it was not told to) and no community sign-up prompt.
 """
 
 from __future__ import annotations
@@ -35,9 +35,13 @@ def max_concurrent_runs() -> int:
 def instance_settings(concurrent_runs: int | None = None) -> dict[str, Any]:
     return {
         "telemetry": {"enabled": False},
+        # No "Join the Dagster community" prompt: a modal that covers the UI on a fresh instance.
+        "nux": {"enabled": False},
         "run_queue": {
             "max_concurrent_runs": concurrent_runs or max_concurrent_runs(),
             "dequeue_interval_seconds": 1,
+            # Launch the dequeued runs side by side: a launch waits for the run worker to start (seconds).
+            "dequeue_use_threads": True,
             "tag_concurrency_limits": [
                 {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
             ],
