@@ -27,6 +27,7 @@ from amd_assets.release.build import BuiltRelease, ReleaseConflict, build_releas
 from amd_assets.release.store import ReleaseConfig, ReleaseStoreResource
 from amd_assets.release.tables import RELEASE_ROWS
 from amd_assets.verification.judge import JudgeResource
+from amd_assets.verification.tables import DISTILLED_SAMPLES
 from resources.lakehouse import LakehouseResource
 
 RELEASE_GROUP = "release"
@@ -80,6 +81,11 @@ def release(
     release_store: ReleaseStoreResource,
     judge: JudgeResource,
 ) -> MaterializeResult:
+    if lakehouse.count(DISTILLED_SAMPLES.name) == 0:
+        raise Failure(
+            "nothing to release: no source has a distilled sample yet (run verify_responses; sources without "
+            "existing traces need a teacher, see AMD_TEACHER_BACKEND)"
+        )
     try:
         built = build_release(lakehouse, release_store, judge, config)
     except (ReleaseConflict, ValueError) as error:

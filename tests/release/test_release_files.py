@@ -134,3 +134,27 @@ def test_named_version_with_other_content_fails_unless_overwrite(history):
         history.pipeline.release({"version": "named"})
     history.pipeline.release({"version": "named", "overwrite": True})
     assert read_manifest(history.folder("named"))["content_sha256"] != "0" * 64
+
+
+def test_nothing_to_release_fails_with_the_reason_and_writes_nothing(tmp_path):
+    from dagster import materialize
+
+    from amd_assets.release.assets import release
+    from amd_assets.release.store import ReleaseStoreResource
+    from amd_assets.verification.judge import JudgeResource
+    from resources.lakehouse import LakehouseResource
+
+    releases = tmp_path / "releases"
+    result = materialize(
+        [release],
+        resources={
+            "lakehouse": LakehouseResource(root=str(tmp_path / "lakehouse")),
+            "release_store": ReleaseStoreResource(root=str(releases)),
+            "judge": JudgeResource(),
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    assert "nothing to release" in failure.step_failure_data.error.message
+    assert not releases.exists()
