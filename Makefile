@@ -12,6 +12,9 @@ VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cks
 # dbt's manifest, prepared ahead so loading the code location never parses dbt (amd_assets/audits/project.py).
 DBT_MANIFEST := dbt_models/target/manifest.json
 DBT_FILES := dbt_models/dbt_project.yml dbt_models/profiles.yml $(shell find dbt_models/models dbt_models/tests dbt_models/macros -type f 2>/dev/null)
+# dbt's sources, generated from the table contracts (amd_assets/contracts/dbt_sources.py).
+DBT_SOURCES := dbt_models/models/sources.yml
+CONTRACTS := $(wildcard amd_assets/contracts/*.py amd_assets/*/tables.py) amd_assets/registry/model.py resources/teacher/retry.py
 # gRPC requests from the webserver and daemon to the code server: generous for a loaded 2-core machine.
 export DAGSTER_GRPC_TIMEOUT_SECONDS ?= 180
 
@@ -62,7 +65,11 @@ ui: bootstrap
 	@uv run --frozen amd sources sync          # every source of sources.yaml is a partition before the UI opens
 	uv run --frozen dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
-$(DBT_MANIFEST): $(VENV_STAMP) $(DBT_FILES)
+$(DBT_SOURCES): $(VENV_STAMP) $(CONTRACTS)
+	uv run --frozen python -m amd_assets.contracts.dbt_sources --write
+	@touch $@
+
+$(DBT_MANIFEST): $(VENV_STAMP) $(DBT_SOURCES) $(DBT_FILES)
 	uv run --frozen dagster-dbt project prepare-and-package --file amd_assets/audits/dbt_project.py
 	@touch $@
 

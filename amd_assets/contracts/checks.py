@@ -1,6 +1,12 @@
-"""Blocking asset checks: a failing contract stops everything downstream of the partition."""
+"""The one factory of contract checks: a blocking asset check validating an asset's rows against its table
+contract (and its side rows: quarantine or rejections), plus named invariants a stage adds. A failing contract
+stops everything downstream of the partition.
+
+Also `accounts_for_every_row_check`: nothing vanishes between two stages.
+"""
 
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyarrow.dataset as ds
@@ -15,18 +21,48 @@ from dagster import (
 )
 
 from amd_assets.contracts.tables import TableContract
-from amd_assets.contracts.validate import ValidationReport, validate_partition
+from amd_assets.contracts.validate import Flatten, ValidationReport, validate_rows
 from amd_assets.partitions import source_partitions
 from resources.lakehouse import LakehouseResource
 
 # Partitioned asset checks are a Dagster preview feature; we rely on them knowingly (per-source contracts).
 warnings.filterwarnings("ignore", category=PreviewWarning, message=".*partitions_def on an AssetCheckSpec.*")
 
+# Which rows a check covers: the partition's (the default), the whole table's, or what the function says.
+Scope = Callable[[AssetCheckExecutionContext], ds.Expression | None]
+# A named invariant beyond the contract: the number of rows violating it in the scope (0 when it holds).
+Invariant = Callable[[LakehouseResource, ds.Expression | None], dict[str, int]]
 
-def _result(reports: list[ValidationReport]) -> AssetCheckResult:
+
+def source_partition(context: AssetCheckExecutionContext) -> ds.Expression:
+    return ds.field("source") == context.partition_key
+
+
+def whole_table(context: AssetCheckExecutionContext) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class SideRows:
+    """The side-table rows a stage writes next to its output (quarantine or rejections), checked with it."""
+
+    table: TableContract
+    stage: str
+
+
+@dataclass(frozen=True)
+class View:
+    """Validate `contract` on `flatten(batch)` instead of the table's own columns."""
+
+    contract: TableContract
+    flatten: Flatten
+
+
+def _result(reports: list[ValidationReport], require_rows: bool) -> AssetCheckResult:
     failures = sum(report.failures for report in reports)
+    empty = require_rows and not reports[0].rows
     return AssetCheckResult(
-        passed=failures == 0,
+        passed=failures == 0 and not empty,
         metadata={
             "rows_checked": {report.table: report.rows for report in reports},
             "failures": failures,
@@ -36,43 +72,58 @@ def _result(reports: list[ValidationReport]) -> AssetCheckResult:
     )
 
 
-@dataclass(frozen=True)
-class SideRows:
-    """The side-table rows a stage writes next to its output (quarantine or rejections), checked with it."""
+def record_invariants(
+    report: ValidationReport, lakehouse: LakehouseResource, where: ds.Expression | None, invariants: Sequence[Invariant]
+) -> None:
+    for invariant in invariants:
+        for name, count in invariant(lakehouse, where).items():
+            if count:
+                report.record(name, count, [{"table": report.table, "check": name}])
 
-    table: TableContract
-    model: str  # a pandera model reference, see `validate.pandera_model`
-    stage: str
+
+def describe(contract: TableContract, side: SideRows | None, unique: str | None, scope: Scope) -> str:
+    rows = "partition" if scope is source_partition else "table" if scope is whole_table else "rows in scope"
+    text = f"{contract.name} contract on the {rows}: column types, nullability and value rules"
+    if contract.row_rules:
+        text += f", row rules {', '.join(contract.row_rules)}"
+    if side is not None:
+        text += f"; and its {side.table.name} rows"
+    return text + (f"; {unique} unique." if unique else ".")
 
 
 def contract_check(
     asset: AssetsDefinition,
     contract: TableContract,
-    model: str,
     side: SideRows | None = None,
-    partitioned: bool = True,
+    scope: Scope = source_partition,
     unique: str | None = "problem_id",
+    invariants: Sequence[Invariant] = (),
+    view: View | None = None,
+    name: str = "contract",
+    require_rows: bool = False,
 ) -> AssetChecksDefinition:
-    """pandera `model` over the asset's partition (or whole table), `problem_id` unique, and its side rows."""
-    checked = f" and its {side.table.name} rows" if side else ""
+    """The blocking check of `asset`'s rows in `scope` against `contract` (through `view` when given)."""
+    checked = view.contract if view else contract
+    partitioned = scope is source_partition
 
     @asset_check(
         asset=asset,
-        name="contract",
+        name=name,
         blocking=True,
         partitions_def=source_partitions if partitioned else None,
-        description=f"pandera {model.rpartition('.')[2]} on the {'partition' if partitioned else 'table'}{checked}"
-        + (f"; {unique} unique." if unique else "."),
+        description=describe(checked, side, unique, scope),
     )
     def _contract(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-        where = ds.field("source") == context.partition_key if partitioned else None
-        reports = [validate_partition(lakehouse, contract.name, model, where, unique=unique)]
+        where = scope(context)
+        flatten: Flatten | None = view.flatten if view else None
+        reports = [validate_rows(lakehouse, contract.name, checked, where, unique=unique, view=flatten)]
         if side is not None:
             stage = ds.field("stage") == side.stage
             reports.append(
-                validate_partition(lakehouse, side.table.name, side.model, stage if where is None else where & stage)
+                validate_rows(lakehouse, side.table.name, side.table, stage if where is None else where & stage)
             )
-        return _result(reports)
+        record_invariants(reports[0], lakehouse, where, invariants)
+        return _result(reports, require_rows)
 
     return _contract
 

@@ -1,215 +1,318 @@
-"""Physical contracts of the lakehouse tables: Arrow schema, partition columns, purpose.
+"""Table contracts: each lakehouse table declared once, with its columns, partitions, writers and rules.
 
-Lineage columns (`source`, `source_file`, `source_row`) are carried by every table from raw to release so a
-row can always be traced to the input line it came from.
+A `TableContract` is the single declaration of a table; the Arrow schema, the pandera schema of its blocking
+check, its dbt source entry and its place in the catalogue are derived from it. This module holds the ingest
+and curation tables; a stage with tables of its own declares them in its `tables` module (generation,
+verification, release) and `amd_assets.contracts.catalogue` lists them all. Lineage columns (`source`,
+`source_file`, `source_row`) are carried from raw to release, so any row can be traced to its input line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow as pa
 
+from amd_assets.contracts.columns import (
+    BINARY,
+    BOOL,
+    FLOAT64,
+    INT32,
+    INT64,
+    JSON_OBJECT,
+    LANGUAGE_CODE,
+    LINEAGE,
+    NOT_EMPTY,
+    PROBLEM_ID,
+    PROBLEM_ID_COLUMN,
+    STRING,
+    TEXT_HASH,
+    Column,
+    above,
+    at_least,
+    at_most,
+    matches,
+    one_of,
+    optional,
+    required,
+    starts_with,
+)
+from amd_assets.registry.model import CATEGORIES, DIFFICULTIES
 
-@dataclass(frozen=True)
+QUARANTINE_STAGES = ("raw", "normalize")
+ERROR_TYPES = (
+    "bad_json",
+    "invalid_utf8",
+    "not_an_object",
+    "wrong_field_count",
+    "missing_field",
+    "wrong_type",
+    "bad_value",
+    "duplicate_key",
+)
+REJECTION_STAGES = ("filter", "decontaminate", "dedup", "curate", "distill")
+DEDUP_REASONS = ("exact_duplicate", "near_duplicate")
+
+
+@dataclass(frozen=True, eq=False)  # one object per table: compared and hashed by identity
 class TableContract:
+    """A Delta table (or, with no `writers`, a view of one that a check validates)."""
+
     name: str
-    schema: pa.Schema
+    columns: tuple[Column, ...]
     partition_by: list[str]
     description: str
+    writers: tuple[str, ...] = ()  # the Dagster assets writing it: its lineage in dbt and the UI
+    may_be_missing: bool = False  # a stage that has not run yet: read as an empty table (dbt, `amd sql`)
+    row_rules: tuple[str, ...] = ()  # names in amd_assets.contracts.row_rules
+    strict: bool = True  # no column beyond the declared ones
+
+    @cached_property
+    def schema(self) -> pa.Schema:
+        return pa.schema([column.field() for column in self.columns])
+
+    def column(self, name: str) -> Column:
+        return next(column for column in self.columns if column.name == name)
 
 
-LINEAGE_FIELDS = [
-    pa.field("source", pa.string(), nullable=False),
-    pa.field("source_file", pa.string(), nullable=False),
-    pa.field("source_row", pa.int64(), nullable=False),
-]
+def columns_of(contract: TableContract, *names: str) -> tuple[Column, ...]:
+    return tuple(contract.column(name) for name in names)
+
+
+ROW_KEY = required("row_key", STRING, "The source's id field(s) of the row, or `file:line`.", NOT_EMPTY)
 
 RAW_PROBLEMS = TableContract(
     name="raw_problems",
-    schema=pa.schema(
-        [
-            pa.field("problem_id", pa.string(), nullable=False),
-            *LINEAGE_FIELDS,
-            pa.field("row_key", pa.string(), nullable=False),
-            pa.field("record", pa.string(), nullable=False),
-        ]
+    columns=(
+        PROBLEM_ID_COLUMN,
+        *LINEAGE,
+        ROW_KEY,
+        required("record", STRING, "The input row as its original JSON object.", JSON_OBJECT),
     ),
     partition_by=["source"],
     description="Every well-formed input row as its original JSON object, keyed by a stable problem_id.",
+    writers=("raw_problems",),
 )
+
+PROBLEM_FIELDS = (
+    PROBLEM_ID_COLUMN,
+    *LINEAGE,
+    ROW_KEY,
+    required("category", STRING, "math, code, science or general.", one_of(*CATEGORIES)),
+    optional("subcategory", STRING, "A finer label (information seeking, reasoning, planning, ...), when known."),
+    optional("difficulty", STRING, "very easy .. very hard, from the source's mapping.", one_of(*DIFFICULTIES)),
+    required("language", STRING, "ISO 639 code of the prompt's language.", matches(LANGUAGE_CODE)),
+    required("prompt", STRING, "The problem statement, as the user turn shows it."),
+    optional("reference_answer", STRING, "The reference answer math-verify compares against, when known."),
+    optional("test_cases", STRING, "The test cases as JSON ({kind, cases, ...}), for code.", starts_with('{"kind":')),
+    required("num_test_cases", INT32, "How many test cases test_cases holds (0 without tests).", at_least(0)),
+    optional("trace_think", STRING, "The existing trace's reasoning (<think> part), when the source has one."),
+    optional("trace_answer", STRING, "The existing trace's answer (<answer> part), when the source has one."),
+    optional("trace_origin", STRING, "existing when the source ships a trace.", one_of("existing")),
+    optional("trace_model", STRING, "The model that wrote the existing trace, when the source says."),
+    required("metadata", STRING, "Every input field the mapping did not use, as JSON.", JSON_OBJECT),
+)
+PROBLEM_ROW_RULES = ("trace_origin_iff_answer", "tests_counted")
 
 NORMALIZED_PROBLEMS = TableContract(
     name="normalized_problems",
-    schema=pa.schema(
-        [
-            pa.field("problem_id", pa.string(), nullable=False),
-            *LINEAGE_FIELDS,
-            pa.field("row_key", pa.string(), nullable=False),
-            pa.field("category", pa.string(), nullable=False),
-            pa.field("subcategory", pa.string()),
-            pa.field("difficulty", pa.string()),
-            pa.field("language", pa.string(), nullable=False),
-            pa.field("prompt", pa.string(), nullable=False),
-            pa.field("reference_answer", pa.string()),
-            pa.field("test_cases", pa.string()),
-            pa.field("num_test_cases", pa.int32(), nullable=False),
-            pa.field("trace_think", pa.string()),
-            pa.field("trace_answer", pa.string()),
-            pa.field("trace_origin", pa.string()),
-            pa.field("trace_model", pa.string()),
-            pa.field("metadata", pa.string(), nullable=False),
-        ]
-    ),
+    columns=PROBLEM_FIELDS,
     partition_by=["source"],
     description="Rows mapped onto the canonical problem: prompt, reference answer, tests, existing trace.",
+    writers=("normalized_problems",),
+    row_rules=PROBLEM_ROW_RULES,
 )
 
 QUARANTINE = TableContract(
     name="quarantine",
-    schema=pa.schema(
-        [
-            *LINEAGE_FIELDS,
-            pa.field("stage", pa.string(), nullable=False),
-            pa.field("error_type", pa.string(), nullable=False),
-            pa.field("field", pa.string()),
-            pa.field("error", pa.string(), nullable=False),
-            pa.field("raw_text", pa.string(), nullable=False),
-        ]
+    columns=(
+        *LINEAGE,
+        required(
+            "stage",
+            STRING,
+            "Where the row was set aside: raw (reading) or normalize (mapping).",
+            one_of(*QUARANTINE_STAGES),
+        ),
+        required(
+            "error_type", STRING, "What was wrong (bad_json, invalid_utf8, missing_field, ...).", one_of(*ERROR_TYPES)
+        ),
+        optional("field", STRING, "The field the error is about, when one is."),
+        required("error", STRING, "The error message, naming file, line and field.", NOT_EMPTY),
+        required("raw_text", STRING, "The raw input line (truncated to 2,000 characters)."),
     ),
     partition_by=["source", "stage"],
     description="Malformed input rows with file, line, the error and the raw text (truncated); never dropped.",
+    writers=("raw_problems", "normalized_problems"),
 )
 
 FILTERED_PROBLEMS = TableContract(
     name="filtered_problems",
-    schema=NORMALIZED_PROBLEMS.schema,
+    columns=PROBLEM_FIELDS,
     partition_by=["source"],
     description="Normalized problems that pass the quality rules (URLs, figures, tables, odd characters, length).",
+    writers=("filtered_problems",),
+    row_rules=PROBLEM_ROW_RULES,
 )
 
 DECONTAMINATED_PROBLEMS = TableContract(
     name="decontaminated_problems",
-    schema=NORMALIZED_PROBLEMS.schema,
+    columns=PROBLEM_FIELDS,
     partition_by=["source"],
-    description="Filtered problems sharing no word n-gram with any registered benchmark item.",
+    description="Filtered problems that match no registered benchmark item (n-gram and embedding rules).",
+    writers=("decontaminated_problems",),
+    row_rules=PROBLEM_ROW_RULES,
 )
 
 CURATED_PROBLEMS = TableContract(
     name="curated_problems",
-    schema=pa.schema(
-        [
-            *NORMALIZED_PROBLEMS.schema,
-            pa.field("category_origin", pa.string(), nullable=False),
-            pa.field("difficulty_origin", pa.string(), nullable=False),
-            pa.field("duplicates_merged", pa.int32(), nullable=False),
-        ]
+    columns=(
+        *(
+            column.but(rules=(one_of(*DIFFICULTIES, "unlabeled"),), description="very easy .. very hard, or unlabeled.")
+            if column.name == "difficulty"
+            else column
+            for column in PROBLEM_FIELDS
+        ),
+        required(
+            "category_origin", STRING, "Where the category came from: source or labeler.", one_of("source", "labeler")
+        ),
+        required(
+            "difficulty_origin",
+            STRING,
+            "Where the difficulty came from: source, labeler, or unlabeled.",
+            one_of("source", "labeler", "unlabeled"),
+        ),
+        required("duplicates_merged", INT32, "Other problems dedup dropped in favour of this one.", at_least(0)),
     ),
     partition_by=["source"],
     description="Dedup survivors with category and difficulty labels (difficulty 'unlabeled' when unknown).",
+    writers=("curated_problems",),
+    # The column stays nullable in Arrow (the table's schema since its first write); curation always labels it.
+    row_rules=(*PROBLEM_ROW_RULES, "difficulty_is_labelled"),
 )
 
 PROBLEM_SIGNATURES = TableContract(
     name="problem_signatures",
-    schema=pa.schema(
-        [
-            pa.field("problem_id", pa.string(), nullable=False),
-            *LINEAGE_FIELDS,
-            pa.field("text_hash", pa.string(), nullable=False),
-            pa.field("minhash", pa.binary(), nullable=False),
-            pa.field("minhash_config", pa.string(), nullable=False),
-            pa.field("has_reference", pa.bool_(), nullable=False),
-            pa.field("has_trace", pa.bool_(), nullable=False),
-        ]
+    columns=(
+        PROBLEM_ID_COLUMN,
+        *LINEAGE,
+        required(
+            "text_hash", STRING, "Hash of the normalized prompt text (exact duplicates share it).", matches(TEXT_HASH)
+        ),
+        required("minhash", BINARY, "The MinHash signature of the prompt's word shingles."),
+        required("minhash_config", STRING, "The MinHash settings the signature was computed with."),
+        required("has_reference", BOOL, "Whether the problem has a reference answer or tests."),
+        required("has_trace", BOOL, "Whether the problem has an existing trace."),
     ),
     partition_by=["source"],
     description="Per-problem exact-text hash and MinHash signature, cached by text hash across re-runs.",
+    writers=("problem_signatures",),
+)
+
+KEPT_PROBLEM = (
+    PROBLEM_ID_COLUMN,
+    required("source", STRING, "The problem's source."),
+    required("kept_problem_id", STRING, "The problem its cluster keeps (itself when kept).", matches(PROBLEM_ID)),
+    required("kept_source", STRING, "The kept problem's source."),
+    required("is_kept", BOOL, "Whether this problem survives."),
 )
 
 DEDUP_DECISIONS = TableContract(
     name="dedup_decisions",
-    schema=pa.schema(
-        [
-            pa.field("problem_id", pa.string(), nullable=False),
-            pa.field("source", pa.string(), nullable=False),
-            pa.field("kept_problem_id", pa.string(), nullable=False),
-            pa.field("kept_source", pa.string(), nullable=False),
-            pa.field("is_kept", pa.bool_(), nullable=False),
-            pa.field("reason", pa.string()),
-            pa.field("similarity", pa.float64()),
-            pa.field("cluster_size", pa.int32(), nullable=False),
-        ]
+    columns=(
+        *KEPT_PROBLEM,
+        optional("reason", STRING, "Why it was dropped (null when kept).", one_of(*DEDUP_REASONS)),
+        optional(
+            "similarity",
+            FLOAT64,
+            "Estimated Jaccard similarity to the kept problem (near duplicates).",
+            at_least(0),
+            at_most(1),
+        ),
+        required("cluster_size", INT32, "Problems in its duplicate cluster.", at_least(1)),
     ),
     partition_by=["source"],
     description="One row per problem across all sources: its duplicate cluster's kept problem and why.",
+    writers=("dedup_decisions",),
+    row_rules=("dedup_kept_rows_point_at_themselves",),
 )
 
 REJECTIONS = TableContract(
     name="rejections",
-    schema=pa.schema(
-        [
-            pa.field("problem_id", pa.string(), nullable=False),
-            *LINEAGE_FIELDS,
-            pa.field("stage", pa.string(), nullable=False),
-            pa.field("reason", pa.string(), nullable=False),
-            pa.field("detail", pa.string(), nullable=False),
-        ]
+    columns=(
+        PROBLEM_ID_COLUMN,
+        *LINEAGE,
+        required("stage", STRING, "The stage that dropped the problem.", one_of(*REJECTION_STAGES)),
+        required("reason", STRING, "Why (too_short, benchmark_ngram, near_duplicate, no_response, ...).", NOT_EMPTY),
+        required(
+            "detail",
+            STRING,
+            "The evidence as JSON (the benchmark item, the kept problem, the verifiers, ...).",
+            JSON_OBJECT,
+        ),
     ),
     partition_by=["source", "stage"],
     description="Every row a curation stage drops, with (stage, reason, detail): the funnel is one SQL query.",
+    writers=(
+        "filtered_problems",
+        "decontaminated_problems",
+        "dedup_decisions",
+        "semantic_dedup_decisions",
+        "curated_problems",
+        "distilled_samples",
+    ),
 )
 
 PROBLEM_EMBEDDINGS = TableContract(
     name="problem_embeddings",
-    schema=pa.schema(
-        [
-            pa.field("problem_id", pa.string(), nullable=False),
-            *LINEAGE_FIELDS,
-            pa.field("text_hash", pa.string(), nullable=False),
-            pa.field("model", pa.string(), nullable=False),
-            pa.field("dim", pa.int32(), nullable=False),
-            pa.field("embedding", pa.binary(), nullable=False),
-        ]
+    columns=(
+        PROBLEM_ID_COLUMN,
+        *LINEAGE,
+        required("text_hash", STRING, "Hash of the embedded text: the cache key with the model.", matches(TEXT_HASH)),
+        required("model", STRING, "The embedding model key backend:model@dim.", matches(r"^[a-z0-9_]+:.+@[0-9]+$")),
+        required("dim", INT32, "Dimensions of the vector.", above(0)),
+        required("embedding", BINARY, "The unit-length vector as float16 bytes."),
     ),
     partition_by=["source"],
     description="Unit-length float16 embedding per (problem, model key `backend:model@dim`), cached by text hash; "
     "each model's rows are kept when another model is used.",
+    writers=("problem_embeddings",),
+    may_be_missing=True,
+    row_rules=("two_bytes_per_dimension",),
 )
 
 SEMANTIC_DEDUP_DECISIONS = TableContract(
     name="semantic_dedup_decisions",
-    schema=pa.schema(
-        [
-            pa.field("problem_id", pa.string(), nullable=False),
-            pa.field("source", pa.string(), nullable=False),
-            pa.field("kept_problem_id", pa.string(), nullable=False),
-            pa.field("kept_source", pa.string(), nullable=False),
-            pa.field("is_kept", pa.bool_(), nullable=False),
-            pa.field("similarity", pa.float64()),
-            pa.field("cluster_size", pa.int32(), nullable=False),
-            pa.field("model", pa.string(), nullable=False),
-            pa.field("threshold", pa.float64(), nullable=False),
-            pa.field("dedup_version", pa.int64(), nullable=False),
-        ]
+    columns=(
+        *KEPT_PROBLEM,
+        optional(
+            "similarity", FLOAT64, "Cosine to the kept problem (null when kept).", at_least(-1.001), at_most(1.001)
+        ),
+        required("cluster_size", INT32, "Problems merged into the kept one, itself included.", at_least(1)),
+        required("model", STRING, "The embedding model key.", NOT_EMPTY),
+        required("threshold", FLOAT64, "The cosine threshold the decision used.", above(0), at_most(1)),
+        required(
+            "dedup_version", INT64, "The dedup_decisions Delta version the survivors were read from.", at_least(0)
+        ),
     ),
     partition_by=["source"],
     description="One row per exact/MinHash dedup survivor: its embedding-similarity cluster's kept problem, the "
     "cosine to it, the model and threshold, and the dedup_decisions version it was computed from.",
+    writers=("semantic_dedup_decisions",),
+    may_be_missing=True,
+    row_rules=("semantic_kept_rows_point_at_themselves",),
 )
 
-TABLES = {
-    contract.name: contract
-    for contract in (
-        RAW_PROBLEMS,
-        NORMALIZED_PROBLEMS,
-        QUARANTINE,
-        FILTERED_PROBLEMS,
-        DECONTAMINATED_PROBLEMS,
-        PROBLEM_SIGNATURES,
-        DEDUP_DECISIONS,
-        CURATED_PROBLEMS,
-        REJECTIONS,
-        PROBLEM_EMBEDDINGS,
-        SEMANTIC_DEDUP_DECISIONS,
-    )
-}
+CORE_TABLES = (
+    RAW_PROBLEMS,
+    NORMALIZED_PROBLEMS,
+    QUARANTINE,
+    FILTERED_PROBLEMS,
+    DECONTAMINATED_PROBLEMS,
+    PROBLEM_SIGNATURES,
+    DEDUP_DECISIONS,
+    CURATED_PROBLEMS,
+    REJECTIONS,
+    PROBLEM_EMBEDDINGS,
+    SEMANTIC_DEDUP_DECISIONS,
+)

@@ -1,32 +1,29 @@
-"""Validate one partition of a Delta table against its pandera contract, streaming record batches.
+"""Validate the rows of a Delta table against a contract's pandera schema, streaming record batches.
 
-pandera and polars are imported when a check runs, not when the code location loads (they cost a second of
-start-up in every process). Models are named by reference ("module.Class", or a class of
-`amd_assets.contracts.schemas`) so declaring a check imports neither.
+pandera and polars are imported when a check runs, not when the code location loads (a second of start-up in
+every process). A `view` turns each batch into the frame the contract describes (the release's AM record).
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from resources.lakehouse import LakehouseResource
+from amd_assets.contracts.pandera_schema import pandera_schema
+from amd_assets.contracts.tables import TableContract
+from resources.delta_tables import DeltaTables
 
 if TYPE_CHECKING:
-    import pandera.polars as pa
+    import polars as pl
 
 FAILURES_KEPT = 20
-DEFAULT_SCHEMAS = "amd_assets.contracts.schemas"
+BATCH_ROWS = 65_536
 
-
-def pandera_model(reference: str) -> type[pa.DataFrameModel]:
-    """The pandera model named "module.Class" (a bare class name is looked up in the contracts' schemas)."""
-    module, _, name = reference.rpartition(".")
-    return getattr(importlib.import_module(module or DEFAULT_SCHEMAS), name)
+Flatten = Callable[["pl.DataFrame"], "pl.DataFrame"]
 
 
 @dataclass
@@ -48,30 +45,37 @@ class ValidationReport:
         self.examples.extend(examples[: max(room, 0)])
 
 
-def validate_partition(
-    lakehouse: LakehouseResource,
+def record_failures(report: ValidationReport, errors: Any) -> None:
+    """pandera's failure cases grouped by (column, check), with a few examples each."""
+    for (column, check), group in errors.failure_cases.group_by(["column", "check"]):
+        examples = group.head(3).select(["column", "check", "failure_case", "index"]).to_dicts()
+        report.record(f"{column}: {check}", group.height, [{"table": report.table, **e} for e in examples])
+
+
+def validate_rows(
+    tables: DeltaTables,
     table: str,
-    model: str,
+    contract: TableContract,
     where: ds.Expression | None,
     unique: str | None = None,
+    view: Flatten | None = None,
 ) -> ValidationReport:
-    """`model` (a `pandera_model` reference) over the rows of `table` matching `where`, batch by batch."""
+    """`contract` over the rows of `table` matching `where` (through `view` if given), batch by batch; `unique`
+    names a column that must not repeat."""
     import pandera.errors
     import polars as pl
 
-    schema = pandera_model(model)
+    schema = pandera_schema(contract)
     report = ValidationReport(table)
-    for batch in lakehouse.scan(table, filter=where, batch_size=65_536):
+    for batch in tables.scan(table, filter=where, batch_size=BATCH_ROWS):
         report.rows += batch.num_rows
+        frame = pl.from_arrow(batch)
         try:
-            schema.validate(pl.from_arrow(batch), lazy=True)  # type: ignore[arg-type]
+            schema.validate(view(frame) if view else frame, lazy=True)  # type: ignore[arg-type]
         except pandera.errors.SchemaErrors as errors:
-            cases = errors.failure_cases
-            for (column, check), group in cases.group_by(["column", "check"]):
-                examples = group.head(3).select(["column", "check", "failure_case", "index"]).to_dicts()
-                report.record(f"{column}: {check}", group.height, [{"table": table, **e} for e in examples])
+            record_failures(report, errors)
     if unique and report.rows:
-        values = lakehouse.read(table, columns=[unique], filter=where).column(unique)
+        values = tables.read(table, columns=[unique], filter=where).column(unique)
         duplicates = report.rows - pc.count_distinct(values).as_py()
         if duplicates:
             report.record(f"{unique}: unique", duplicates, [{"table": table, "column": unique}])

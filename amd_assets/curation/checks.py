@@ -3,7 +3,7 @@
 import pyarrow.compute as pc
 from dagster import AssetCheckResult, asset_check
 
-from amd_assets.contracts.checks import SideRows, accounts_for_every_row_check, contract_check
+from amd_assets.contracts.checks import SideRows, accounts_for_every_row_check, contract_check, whole_table
 from amd_assets.contracts.tables import (
     CURATED_PROBLEMS,
     DECONTAMINATED_PROBLEMS,
@@ -50,25 +50,16 @@ def dedup_covers_every_signature(lakehouse: LakehouseResource) -> AssetCheckResu
 
 
 curation_checks = [
-    contract_check(
-        filtered_problems, FILTERED_PROBLEMS, "NormalizedProblems", SideRows(REJECTIONS, "RejectionRows", "filter")
-    ),
+    contract_check(filtered_problems, FILTERED_PROBLEMS, SideRows(REJECTIONS, "filter")),
     accounts_for_every_row_check(filtered_problems, FILTERED_PROBLEMS, NORMALIZED_PROBLEMS, REJECTIONS, ["filter"]),
-    contract_check(
-        decontaminated_problems,
-        DECONTAMINATED_PROBLEMS,
-        "NormalizedProblems",
-        SideRows(REJECTIONS, "RejectionRows", "decontaminate"),
-    ),
+    contract_check(decontaminated_problems, DECONTAMINATED_PROBLEMS, SideRows(REJECTIONS, "decontaminate")),
     accounts_for_every_row_check(
         decontaminated_problems, DECONTAMINATED_PROBLEMS, FILTERED_PROBLEMS, REJECTIONS, ["decontaminate"]
     ),
-    contract_check(problem_signatures, PROBLEM_SIGNATURES, "ProblemSignatures"),
-    contract_check(dedup_decisions, DEDUP_DECISIONS, "DedupDecisions", partitioned=False),
+    contract_check(problem_signatures, PROBLEM_SIGNATURES),
+    contract_check(dedup_decisions, DEDUP_DECISIONS, scope=whole_table),
     dedup_covers_every_signature,
-    contract_check(
-        curated_problems, CURATED_PROBLEMS, "CuratedProblems", SideRows(REJECTIONS, "RejectionRows", "curate")
-    ),
+    contract_check(curated_problems, CURATED_PROBLEMS, SideRows(REJECTIONS, "curate")),
     accounts_for_every_row_check(
         curated_problems, CURATED_PROBLEMS, DECONTAMINATED_PROBLEMS, REJECTIONS, ["dedup", "curate"]
     ),

@@ -8,10 +8,11 @@ import duckdb
 import pyarrow.dataset as ds
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, MetadataValue, asset_check
 
+from amd_assets.contracts.checks import View, contract_check
 from amd_assets.contracts.tables import DEDUP_DECISIONS, REJECTIONS
-from amd_assets.contracts.validate import ValidationReport
 from amd_assets.release.assets import release
-from amd_assets.release.tables import RELEASE_ROWS
+from amd_assets.release.schemas import flatten
+from amd_assets.release.tables import AM_RECORD, RELEASE_ROWS
 from amd_assets.verification.judge import JudgeResource
 from resources.duckdb_views import register_lakehouse_views
 from resources.lakehouse import LakehouseResource
@@ -101,33 +102,19 @@ def accepted_verdict(
     )
 
 
-@_gate("am_format", "pandera ReleaseRecord: user then assistant turn, <think>/<answer> format, labels, verdicts.")
-def am_format(context: AssetCheckExecutionContext, lakehouse: LakehouseResource) -> AssetCheckResult:
-    import pandera.errors
-    import polars as pl
+def released_rows(context: AssetCheckExecutionContext) -> ds.Expression:
+    return ds.field("release_version") == released_version(context)
 
-    from amd_assets.release.schemas import ReleaseRecord, flatten
 
-    version = released_version(context)
-    report = ValidationReport(RELEASE_ROWS.name)
-    for batch in lakehouse.scan(RELEASE_ROWS.name, filter=ds.field("release_version") == version):
-        report.rows += batch.num_rows
-        try:
-            ReleaseRecord.validate(flatten(pl.from_arrow(batch)), lazy=True)  # type: ignore[arg-type]
-        except pandera.errors.SchemaErrors as errors:
-            for (column, check), group in errors.failure_cases.group_by(["column", "check"]):
-                examples = group.head(3).select(["column", "check", "failure_case", "index"]).to_dicts()
-                report.record(f"{column}: {check}", group.height, examples)
-    return AssetCheckResult(
-        passed=report.passed and report.rows > 0,
-        metadata={
-            "release_version": version,
-            "rows_checked": report.rows,
-            "failures": report.failures,
-            "failures_by_check": MetadataValue.json(report.by_check),
-            "failure_examples": MetadataValue.json(report.examples),
-        },
-    )
+am_format = contract_check(
+    release,
+    RELEASE_ROWS,
+    scope=released_rows,
+    unique=None,
+    view=View(AM_RECORD, flatten),
+    name="am_format",
+    require_rows=True,
+)
 
 
 release_checks = [unique_problem_id, not_contaminated_or_duplicate, accepted_verdict, am_format]

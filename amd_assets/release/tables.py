@@ -1,4 +1,5 @@
-"""Table contract of the release: the AM-format record plus our own columns, one row per released sample.
+"""Contracts of the release: `release_rows` (the AM-format record plus our own columns, one row per released
+sample) and the flattened view of it the `am_format` gate validates.
 
 `messages` is the record users load (design §1). Parquet and Delta need one struct type for both turns, so
 `info` carries the union of the user turn's fields (source, reference_answer, test_case) and the assistant
@@ -7,7 +8,26 @@ turn's (source, think_content, answer_content); the JSONL files write each turn 
 
 import pyarrow as pa
 
-from amd_assets.contracts.tables import LINEAGE_FIELDS, TableContract
+from amd_assets.contracts.columns import (
+    FLOAT64,
+    INT64,
+    LANGUAGE_CODE,
+    LINEAGE,
+    NOT_EMPTY,
+    ORIGIN,
+    PROBLEM_ID_COLUMN,
+    RESPONSE_ID_COLUMN,
+    SHARE,
+    STRING,
+    at_least,
+    equals,
+    matches,
+    one_of,
+    optional,
+    required,
+)
+from amd_assets.contracts.tables import TableContract
+from amd_assets.registry.model import CATEGORIES, DIFFICULTIES
 
 MESSAGE_INFO = pa.struct(
     [
@@ -33,28 +53,58 @@ VERDICT = pa.struct(
         pa.field("score", pa.float64()),
     ]
 )
+RELEASE_VERSION = required("release_version", STRING, "The release version (its partition).", NOT_EMPTY)
+CATEGORY = required("category", STRING, "math, code, science or general.", one_of(*CATEGORIES))
+DIFFICULTY = required("difficulty", STRING, "very easy .. very hard, or unlabeled.", one_of(*DIFFICULTIES, "unlabeled"))
+LANGUAGE = required("language", STRING, "ISO 639 code of the prompt's language.", matches(LANGUAGE_CODE))
+SCORE = optional("score", FLOAT64, "The accepted response's score in [0, 1].", *SHARE)
+# The leading columns of a release row, in the table and in its AM-record view alike.
+RELEASED_SAMPLE = (RELEASE_VERSION, PROBLEM_ID_COLUMN, RESPONSE_ID_COLUMN, *LINEAGE, ORIGIN, CATEGORY)
 
 RELEASE_ROWS = TableContract(
     name="release_rows",
-    schema=pa.schema(
-        [
-            pa.field("release_version", pa.string(), nullable=False),
-            pa.field("problem_id", pa.string(), nullable=False),
-            pa.field("response_id", pa.string(), nullable=False),
-            *LINEAGE_FIELDS,
-            pa.field("origin", pa.string(), nullable=False),  # "existing" trace or "teacher" (newly distilled)
-            pa.field("category", pa.string(), nullable=False),
-            pa.field("subcategory", pa.string()),
-            pa.field("difficulty", pa.string(), nullable=False),
-            pa.field("language", pa.string(), nullable=False),
-            pa.field("model", pa.string()),  # the teacher model; null for existing traces
-            pa.field("messages", pa.list_(MESSAGE), nullable=False),
-            pa.field("score", pa.float64()),
-            pa.field("verdicts", pa.list_(VERDICT), nullable=False),
-            pa.field("response_chars", pa.int64(), nullable=False),
-            pa.field("completion_tokens", pa.int64()),
-        ]
+    columns=(
+        *RELEASED_SAMPLE,
+        optional("subcategory", STRING, "A finer label, when known."),
+        DIFFICULTY,
+        LANGUAGE,
+        optional("model", STRING, "The teacher model; null for existing traces."),
+        required("messages", pa.list_(MESSAGE), "The AM record: the user turn, then the assistant turn, with info."),
+        SCORE,
+        required(
+            "verdicts", pa.list_(VERDICT), "Every verdict the response passed: verifier, version, verdict, score."
+        ),
+        required("response_chars", INT64, "Characters of the assistant turn.", at_least(0)),
+        optional("completion_tokens", INT64, "Completion tokens the teacher reported; null for existing traces."),
     ),
     partition_by=["release_version"],
     description="Every released sample of every release version: the AM record, its verdicts and its lineage.",
+    writers=("release_rows",),
+    may_be_missing=True,
+)
+
+# `<think>…</think>` then `<answer>…</answer>`, nothing around them (dotall: the sections span lines).
+ASSISTANT_FORMAT = r"(?s)^<think>\n.*\n</think>\n<answer>\n.+\n</answer>$"
+UINT32 = pa.uint32()
+
+# What the AM format promises of a release row, one column each (amd_assets.release.schemas.flatten builds it).
+AM_RECORD = TableContract(
+    name="release_rows (AM record)",
+    columns=(
+        *RELEASED_SAMPLE,
+        DIFFICULTY,
+        LANGUAGE,
+        SCORE,
+        required("turns", UINT32, "Turns in messages: user then assistant.", equals(2)),
+        required("user_role", STRING, "The first turn's role.", equals("user")),
+        required("user_content", STRING, "The problem.", NOT_EMPTY),
+        required("user_info_source", STRING, "The user turn's info.source."),
+        required("assistant_role", STRING, "The second turn's role.", equals("assistant")),
+        required("assistant_content", STRING, "<think>…</think> then <answer>…</answer>.", matches(ASSISTANT_FORMAT)),
+        required("answer_content", STRING, "The assistant turn's info.answer_content.", NOT_EMPTY),
+        required("verdict_count", UINT32, "Verdicts the sample carries.", at_least(1)),
+    ),
+    partition_by=[],
+    description="The AM record of a release row, flattened: one column per promise of the format.",
+    row_rules=("info_source_is_the_source",),
 )

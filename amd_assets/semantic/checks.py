@@ -4,7 +4,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 
-from amd_assets.contracts.checks import contract_check
+from amd_assets.contracts.checks import contract_check, whole_table
 from amd_assets.contracts.tables import (
     DECONTAMINATED_PROBLEMS,
     DEDUP_DECISIONS,
@@ -76,8 +76,8 @@ def semantic_covers_every_survivor(lakehouse: LakehouseResource) -> AssetCheckRe
 
 
 semantic_checks = [
-    contract_check(problem_embeddings, PROBLEM_EMBEDDINGS, "ProblemEmbeddings", unique=None),
+    contract_check(problem_embeddings, PROBLEM_EMBEDDINGS, unique=None),
     embeddings_cover_the_source,
-    contract_check(semantic_dedup_decisions, SEMANTIC_DEDUP_DECISIONS, "SemanticDedupDecisions", partitioned=False),
+    contract_check(semantic_dedup_decisions, SEMANTIC_DEDUP_DECISIONS, scope=whole_table),
     semantic_covers_every_survivor,
 ]

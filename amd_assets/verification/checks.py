@@ -6,8 +6,6 @@ from amd_assets.verification.assets import distilled_samples, response_verdicts
 from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS
 
 verification_checks = [
-    contract_check(response_verdicts, RESPONSE_VERDICTS, "ResponseVerdicts", unique=None),
-    contract_check(
-        distilled_samples, DISTILLED_SAMPLES, "DistilledSamples", SideRows(REJECTIONS, "RejectionRows", "distill")
-    ),
+    contract_check(response_verdicts, RESPONSE_VERDICTS, unique=None),
+    contract_check(distilled_samples, DISTILLED_SAMPLES, SideRows(REJECTIONS, "distill")),
 ]

@@ -1,67 +1,99 @@
-"""Table contracts of the verification stage."""
+"""Contracts of the verification stage's tables: verdicts, the distilled samples, the verifier versions used."""
 
-import pyarrow as pa
+from amd_assets.contracts.columns import (
+    BOOL,
+    FLOAT64,
+    JSON_OBJECT,
+    LINEAGE,
+    NOT_EMPTY,
+    ORIGIN,
+    PROBLEM_ID_COLUMN,
+    RESPONSE_ID_COLUMN,
+    SHARE,
+    STRING,
+    UTC_TIMESTAMP,
+    at_least,
+    one_of,
+    optional,
+    required,
+)
+from amd_assets.contracts.tables import TableContract
+from amd_assets.registry.model import CATEGORIES
 
-from amd_assets.contracts.tables import LINEAGE_FIELDS, TableContract
+VERIFIER = required(
+    "verifier", STRING, "The verifier (math_verify, code_sandbox, judge_rubric, rule_format, ...).", NOT_EMPTY
+)
+VERIFIER_VERSION = required(
+    "verifier_version", STRING, "Its version: verdicts of several versions stay side by side.", NOT_EMPTY
+)
 
 RESPONSE_VERDICTS = TableContract(
     name="response_verdicts",
-    schema=pa.schema(
-        [
-            pa.field("response_id", pa.string(), nullable=False),
-            pa.field("problem_id", pa.string(), nullable=False),
-            *LINEAGE_FIELDS,
-            pa.field("origin", pa.string(), nullable=False),
-            pa.field("verifier", pa.string(), nullable=False),
-            pa.field("verifier_version", pa.string(), nullable=False),
-            pa.field("verdict", pa.string(), nullable=False),
-            pa.field("passed", pa.bool_(), nullable=False),
-            pa.field("score", pa.float64()),
-            pa.field("reason", pa.string(), nullable=False),
-            pa.field("detail", pa.string(), nullable=False),
-            pa.field("duration_s", pa.float64(), nullable=False),
-        ]
+    columns=(
+        RESPONSE_ID_COLUMN,
+        PROBLEM_ID_COLUMN,
+        *LINEAGE,
+        ORIGIN,
+        VERIFIER,
+        VERIFIER_VERSION,
+        required(
+            "verdict", STRING, "pass, mismatch, wrong_answer, time_limit, fail, ... (the verifier's words).", NOT_EMPTY
+        ),
+        required("passed", BOOL, "Whether the verdict passes the response."),
+        optional(
+            "score",
+            FLOAT64,
+            "The verifier's score in [0, 1] (pass rate of tests, judge score), when it has one.",
+            *SHARE,
+        ),
+        required("reason", STRING, "Why, in a few words."),
+        required(
+            "detail", STRING, "The evidence as JSON (extracted answer, failed test, judge scores, ...).", JSON_OBJECT
+        ),
+        required("duration_s", FLOAT64, "Seconds the verifier took.", at_least(0)),
     ),
     partition_by=["source"],
     description="One row per (response, verifier, verifier version): verdict, score, reason, detail, duration. "
     "Append-only, so verdicts of an older verifier version stay auditable next to the new ones.",
+    writers=("response_verdicts",),
+    may_be_missing=True,
 )
 
 DISTILLED_SAMPLES = TableContract(
     name="distilled_samples",
-    schema=pa.schema(
-        [
-            pa.field("problem_id", pa.string(), nullable=False),
-            pa.field("response_id", pa.string(), nullable=False),
-            *LINEAGE_FIELDS,
-            pa.field("origin", pa.string(), nullable=False),
-            pa.field("category", pa.string(), nullable=False),
-            pa.field("prompt", pa.string(), nullable=False),
-            pa.field("reference_answer", pa.string()),
-            pa.field("test_cases", pa.string()),
-            pa.field("think", pa.string()),
-            pa.field("answer", pa.string(), nullable=False),
-            pa.field("score", pa.float64()),
-            pa.field("verdicts", pa.string(), nullable=False),
-        ]
+    columns=(
+        PROBLEM_ID_COLUMN,
+        RESPONSE_ID_COLUMN,
+        *LINEAGE,
+        ORIGIN,
+        required("category", STRING, "math, code, science or general.", one_of(*CATEGORIES)),
+        required("prompt", STRING, "The problem statement."),
+        optional("reference_answer", STRING, "The reference answer, when known."),
+        optional("test_cases", STRING, "The test cases as JSON, for code."),
+        optional("think", STRING, "The accepted response's reasoning."),
+        required("answer", STRING, "The accepted response's answer.", NOT_EMPTY),
+        optional("score", FLOAT64, "The accepted response's score in [0, 1].", *SHARE),
+        required("verdicts", STRING, "Every verdict of the response, as JSON.", JSON_OBJECT),
     ),
     partition_by=["source"],
     description="One accepted response per problem (all rules and its category verifier passed, current versions).",
+    writers=("distilled_samples",),
+    may_be_missing=True,
 )
 
 VERIFIER_VERSIONS = TableContract(
     name="verifier_versions",
-    schema=pa.schema(
-        [
-            pa.field("source", pa.string(), nullable=False),
-            pa.field("origin", pa.string(), nullable=False),
-            pa.field("verifier", pa.string(), nullable=False),
-            pa.field("verifier_version", pa.string(), nullable=False),
-            pa.field("run_id", pa.string(), nullable=False),
-            pa.field("recorded_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        ]
+    columns=(
+        required("source", STRING, "The source the run verified."),
+        ORIGIN,
+        VERIFIER,
+        VERIFIER_VERSION,
+        required("run_id", STRING, "The verification run."),
+        required("recorded_at", UTC_TIMESTAMP, "When the run recorded it."),
     ),
     partition_by=["source"],
     description="The verifier versions each `response_verdicts` run of a source judged with (the registry's current "
     "ones): which of two versions is the newer, for the audit of what an upgrade changed.",
+    writers=("response_verdicts",),
+    may_be_missing=True,
 )

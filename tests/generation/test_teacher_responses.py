@@ -175,8 +175,7 @@ def test_the_contract_check_blocks_a_partition_with_a_response_stored_twice(serv
     (evaluation,) = result.get_asset_check_evaluations()
     assert not evaluation.passed
     assert evaluation.metadata["failures_by_check"].value == {
-        "response_id generated twice": 1,
-        "(response_id, run_id) twice": 1,
+        TEACHER_RESPONSES.name: {"response_id generated twice": 1, "(response_id, run_id) twice": 1}
     }
 
 
