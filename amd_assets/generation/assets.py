@@ -9,14 +9,7 @@ from pydantic import Field
 
 from amd_assets.generation.driver import CheckpointedGeneration, CheckpointPolicy, GenerationStats
 from amd_assets.generation.prompts import DEFAULT_TEMPLATES, PAPER_SYSTEM_PROMPT, PromptBuilder
-from amd_assets.generation.selection import (
-    CURATED_TABLE,
-    SamplingPlan,
-    SelectionStats,
-    pending_responses,
-    read_ledger,
-    read_verdict_signal,
-)
+from amd_assets.generation.selection import CURATED_TABLE, SamplingPlan, SelectionStats, plan_round
 from amd_assets.generation.tables import TEACHER_RESPONSES
 from amd_assets.metadata import partition_preview, row_counts
 from amd_assets.stages import per_source_asset
@@ -39,10 +32,16 @@ PREVIEW_COLUMNS = [
 
 
 class TeacherResponsesConfig(Config):
-    samples_per_round: int = Field(default=1, ge=1, description="New samples per problem per round.")
-    max_attempts: int = Field(default=4, ge=1, description="Samples a problem may use in total (rejection sampling).")
+    samples_per_round: int = Field(
+        default=SamplingPlan.samples_per_round, ge=1, description="New samples per problem per round."
+    )
+    max_attempts: int = Field(
+        default=SamplingPlan.max_attempts, ge=1, description="Samples a problem may use in total (rejection sampling)."
+    )
     max_request_failures: int = Field(
-        default=3, ge=1, description="Runs in which one response's request may fail transiently before it is given up."
+        default=SamplingPlan.max_request_failures,
+        ge=1,
+        description="Runs in which one response's request may fail transiently before it is given up.",
     )
     checkpoint_every: int = Field(
         default=512,
@@ -129,24 +128,21 @@ def teacher_responses(
     policy = CheckpointPolicy(
         config.checkpoint_every, config.checkpoint_seconds, config.max_consecutive_failures, config.limit
     )
-    ledger = read_ledger(lakehouse, source, plan)
-    signal = read_verdict_signal(lakehouse, source, Acceptance(judge))
-    selection = SelectionStats()
 
     def append(batch: pa.RecordBatch) -> int:
         return lakehouse.append(
             TEACHER_RESPONSES.name, [batch], TEACHER_RESPONSES.schema, TEACHER_RESPONSES.partition_by
         )
 
-    async def generate() -> GenerationStats:
+    async def generate() -> tuple[SelectionStats, GenerationStats]:
         async with teacher.open() as client:
-            pending = pending_responses(
-                lakehouse, source, client.model, client.sampling, prompts, plan, ledger, signal, selection
+            selection, pending = plan_round(
+                lakehouse, source, client.model, client.sampling, prompts, plan, Acceptance(judge)
             )
             run = CheckpointedGeneration(client, append, policy, prompts.version, context.run.run_id, context.log.info)
-            return await run.run(pending)
+            return selection, await run.run(pending)
 
-    stats = asyncio.run(generate())
+    selection, stats = asyncio.run(generate())
     compacted = compact_partition(lakehouse, source) if stats.checkpoints > 1 else 0
     context.log.info(
         f"{source}: {selection.problems} problems, {selection.requested} responses requested "

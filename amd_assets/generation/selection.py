@@ -1,4 +1,5 @@
-"""Which responses a run still has to request, and nothing it already paid for.
+"""Which responses a run still has to request, and nothing it already paid for: the one rule deciding whether a
+problem needs another teacher sample, used by `teacher_responses` and by the `regeneration` sensor alike.
 
 A response is identified before it is requested: response_id hashes (problem_id, origin, model, sampling params,
 prompt version, sample index). The table is read once per run into a ledger of ids that are settled; a problem
@@ -194,3 +195,39 @@ def pending_responses(
                     row["category"],
                     index,
                 )
+
+
+def plan_round(
+    lakehouse: LakehouseResource,
+    source: str,
+    model: str,
+    sampling: SamplingParams,
+    prompts: PromptBuilder,
+    plan: SamplingPlan,
+    acceptance: Acceptance,
+) -> tuple[SelectionStats, Iterator[PendingResponse]]:
+    """The responses the next `teacher_responses` run of `source` would request (a lazy stream) and its stats,
+    filled while the stream is consumed."""
+    ledger = read_ledger(lakehouse, source, plan)
+    signal = read_verdict_signal(lakehouse, source, acceptance)
+    stats = SelectionStats()
+    pending = pending_responses(lakehouse, source, model, sampling, prompts, plan, ledger, signal, stats)
+    return stats, pending
+
+
+def count_pending(
+    lakehouse: LakehouseResource,
+    source: str,
+    model: str,
+    sampling: SamplingParams,
+    plan: SamplingPlan,
+    acceptance: Acceptance,
+    prompts: PromptBuilder | None = None,
+) -> SelectionStats:
+    """What the next run with default prompts would request, counted without building any request."""
+    if not lakehouse.exists(CURATED_TABLE):
+        return SelectionStats()
+    stats, pending = plan_round(lakehouse, source, model, sampling, prompts or PromptBuilder(), plan, acceptance)
+    for _ in pending:
+        pass
+    return stats

@@ -16,7 +16,6 @@ from amd_assets.verification.acceptance import Acceptance
 from amd_assets.verification.judge import JudgeResource
 from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS, VERIFIER_VERSIONS
 from resources.lakehouse import LakehouseResource
-from tests.dagster_support import source_instance
 from tests.pipeline import Pipeline
 
 SOURCES = ["math", "humaneval", "planted"]
@@ -150,38 +149,3 @@ def test_swapped_answers_fail_and_an_answerless_response_fails_format(tmp_path):
     answerless = by_response[f"{20:024x}"]
     assert not answerless["rule_format"]["passed"] and answerless["rule_format"]["reason"] == "missing_answer"
     assert answerless["math_verify"]["verdict"] == "no_answer"
-
-
-def test_regeneration_sensor_requests_sources_with_unaccepted_problems_and_attempts_left(verified):
-    from dagster import build_sensor_context
-
-    from amd_assets.registry import REPO_ROOT
-    from amd_assets.registry.resource import SourceRegistryResource
-    from resources.teacher import TeacherResource
-    from sensors import build_regeneration_sensor
-    from sensors.regeneration import problems_needing_samples
-
-    sensor = build_regeneration_sensor("regenerate_responses", max_attempts=2)
-
-    def evaluate(teacher: TeacherResource):
-        resources = {
-            "lakehouse": verified.lakehouse,
-            "source_registry": SourceRegistryResource(path=str(REPO_ROOT / "sources.yaml")),
-            "teacher": teacher,
-        }
-        return sensor(build_sensor_context(instance=source_instance(), resources=resources))
-
-    assert evaluate(TeacherResource()).run_requests == []
-    teacher = TeacherResource(backend="openai", base_urls="http://127.0.0.1:9/v1")
-    requested = {request.partition_key for request in evaluate(teacher).run_requests}
-    assert "planted" in requested and "humaneval" not in requested
-    assert problems_needing_samples(verified.lakehouse, "planted", 2) == 4
-
-    planted = verified.lakehouse.read("curated_problems", filter=ds.field("source") == "planted").to_pylist()
-    spent = [teacher_row(p, 100 + 2 * i + k, "0") for i, p in enumerate(planted) for k in range(2)]
-    schema = TEACHER_RESPONSES.schema
-    verified.lakehouse.append(
-        TEACHER_RESPONSES.name, [pa.RecordBatch.from_pylist(spent, schema=schema)], schema, ["source"]
-    )
-    assert problems_needing_samples(verified.lakehouse, "planted", 2) == 0
-    assert "planted" not in {request.partition_key for request in evaluate(teacher).run_requests}
