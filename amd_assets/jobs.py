@@ -1,6 +1,7 @@
 """The pipeline as jobs, because dedup is global: per-source preparation, the global dedup, per-source curation,
-then per-source teacher generation. `amd materialize` runs them in that order; the UI can launch each or
-backfill partitions."""
+generation and verification, then the global release and audits. `amd materialize` runs them in that order
+(`amd_assets/cli/run.py`); the UI launches each or backfills partitions. A new job is defined here and added to
+`PIPELINE_JOBS`; its executor is the definitions' (in-process, see `build.py`)."""
 
 from dagster import AssetSelection, define_asset_job
 

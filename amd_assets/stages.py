@@ -1,4 +1,6 @@
-"""What every per-source stage shares: its asset settings and how it writes its partition."""
+"""What every per-source stage shares: its asset settings (partitioned by source, stored as its contract's Delta
+table, its column schema shown in the UI) and how it writes its partition with its side rows. A new per-source
+asset uses `per_source_asset` and `write_source_partition`; stage logic stays in the stage's own package."""
 
 from collections.abc import Iterable
 from typing import Any

@@ -3,6 +3,7 @@
 Each row comes out as a `SourceRow`: its 1-based line (JSONL, CSV: the physical line where the record starts;
 Parquet: the row number), its JSON text and the parsed object — or, for a malformed row, the error that sends
 it to quarantine. A file that cannot be opened or decompressed fails with a `SourceFileError` naming it.
+A new file format is a reader function here plus its suffix in `registry/load.py:FORMAT_SUFFIXES`.
 """
 
 from __future__ import annotations
