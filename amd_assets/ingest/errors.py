@@ -1,4 +1,6 @@
-"""Why a row cannot be normalized: the error type and field go to the quarantine table with the message."""
+"""Why an input row cannot be kept (no usable row key, a missing or mistyped field, a value the mapping does not
+know): the error type and field go to the quarantine table with the message. The one exception of a row error,
+for the raw and the normalize stage alike."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from amd_assets.batches import BatchBuilder
 from amd_assets.contracts.tables import RAW_PROBLEMS
+from amd_assets.ingest.errors import RowError
 from amd_assets.ingest.readers import ReadStats, read_source_file
 from amd_assets.records import MISSING, get_path
 from amd_assets.registry import SourceRegistry
@@ -25,12 +26,6 @@ def problem_id(source: str, row_key: str) -> str:
     return hashlib.blake2b(f"{source}\x1f{row_key}".encode(), digest_size=12).hexdigest()
 
 
-class RowKeyError(ValueError):
-    def __init__(self, error_type: str, message: str):
-        super().__init__(message)
-        self.error_type = error_type
-
-
 def row_key(record: dict[str, Any], id_paths: list[str], source_file: str, line: int) -> str:
     if not id_paths:
         return f"{source_file}:{line}"
@@ -38,10 +33,10 @@ def row_key(record: dict[str, Any], id_paths: list[str], source_file: str, line:
     for path in id_paths:
         value = get_path(record, path)
         if value is MISSING or value is None:
-            raise RowKeyError("missing_field", f"id field {path!r} is missing")
+            raise RowError("missing_field", path, f"id field {path!r} is missing")
         if isinstance(value, bool) or not isinstance(value, str | int):
             kind = type(value).__name__
-            raise RowKeyError("wrong_type", f"id field {path!r} must be a string or integer, got {kind}")
+            raise RowError("wrong_type", path, f"id field {path!r} must be a string or integer, got {kind}")
         parts.append(str(value))
     return "/".join(parts)
 
@@ -75,7 +70,7 @@ class RawIngest:
                     continue
                 try:
                     key = row_key(row.record, id_paths, display, row.row)
-                except RowKeyError as error:
+                except RowError as error:
                     self.quarantine.add(display, row.row, error.error_type, str(error), row.text, id_field)
                     continue
                 pid = problem_id(self.source, key)
