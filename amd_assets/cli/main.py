@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from amd_assets.cli import lineage, release_diff, sources
 from amd_assets.cli.options import add_location_flags, audit_db, lakehouse, location, paths
@@ -21,11 +22,19 @@ def _sql(args: argparse.Namespace) -> int:
 
 
 def _materialize(args: argparse.Namespace) -> int:
-    runs = _run_pipeline(args, args.source or None, args.job or None)
-    return 0 if runs and all(run.success for run in runs) else 1
+    from amd_assets.cli.instance import instance
+    from amd_assets.cli.run import latest_release, report
+
+    outcome = _run_pipeline(args, args.source or None, args.job or None)
+    released = outcome.release.startswith("released")
+    summary = report(outcome, latest_release(instance(), location(args, "releases")) if released else None)
+    if summary:
+        print(summary, file=sys.stderr if not outcome.success else sys.stdout)
+    return 0 if outcome.success else 1
 
 
-def _run_pipeline(args: argparse.Namespace, chosen: list[str] | None, jobs: list[str] | None) -> list:
+def _run_pipeline(args: argparse.Namespace, chosen: list[str] | None, jobs: list[str] | None) -> Any:
+    """The PipelineOutcome of the chosen sources and jobs (amd_assets.cli.run)."""
     from amd_assets.build import build_defs
     from amd_assets.cli.instance import instance
     from amd_assets.cli.run import JOB_NAMES, materialize_sources
@@ -42,7 +51,7 @@ def _run_pipeline(args: argparse.Namespace, chosen: list[str] | None, jobs: list
     dagster_instance = instance()
     add_sources(dagster_instance, registered)
     defs = build_defs(paths=paths(args))
-    return materialize_sources(defs, dagster_instance, registered, chosen, jobs)
+    return materialize_sources(defs, dagster_instance, registered, chosen, jobs, args.release_partial)
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -59,12 +68,12 @@ def _audit(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from amd_assets.cli.audit import print_audits
     from amd_assets.cli.instance import instance
-    from amd_assets.cli.run import latest_release
+    from amd_assets.cli.run import latest_release, report
     from amd_assets.cli.summary import stage_counts, verdict_counts
 
     tables = lakehouse(args)
     print("Materializing every source: prepare, dedup (all), curate, generate, verify, then release and audit:")
-    runs = _run_pipeline(args, None, None)
+    outcome = _run_pipeline(args, None, None)
     print("\nRows per source and stage:")
     print(stage_counts(tables) or "(nothing written)")
     print("Verdicts per verifier, verdict and reason (response_verdicts):")
@@ -74,14 +83,16 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"Lakehouse: {tables.root_path()}")
     print('Query it:  uv run amd sql "SELECT source, count(*) FROM normalized_problems GROUP BY 1"')
     print("Browse it: make ui  (then http://127.0.0.1:3000)\n")
-    release = latest_release(instance(), location(args, "releases"))
-    print(f"Release: {release or '(none: the release run failed, see above)'}")
+    # The version this run released (an older one stays on disk, but is not what this run made).
+    released = outcome.release.startswith("released")
+    release = latest_release(instance(), location(args, "releases")) if released else None
+    print(f"Release: {release or '(none: ' + outcome.release + ', see below)'}")
     # dbt's tables, built by the `audit` job (the last run of the pipeline): composition, then the funnel.
     audit_code = print_audits(audit_db(args), ("release_composition", "stage_funnel"))
-    failed = [f"{run.job}:{run.partition or 'all'}" for run in runs if not run.success]
-    if failed:
-        print(f"FAILED runs: {failed}", file=sys.stderr)
-    return 1 if failed or audit_code or not release else 0
+    summary = report(outcome, release)
+    if not outcome.success and summary:
+        print(summary, file=sys.stderr)
+    return 1 if not outcome.success or audit_code or not release else 0
 
 
 def _instance(args: argparse.Namespace) -> int:
@@ -89,6 +100,15 @@ def _instance(args: argparse.Namespace) -> int:
 
     print(write_instance_config(dagster_home(), force=args.force))
     return 0
+
+
+def add_release_partial(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--release-partial",
+        action="store_true",
+        help="release even when some sources failed: the release leaves them out (also their rows from earlier "
+        "runs) and lists them in its manifest; without it, a failed source means no release",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,11 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     materialize.add_argument(
         "--job", action="append", help="only this job, e.g. prepare_sources (repeatable; default: all, in order)"
     )
+    add_release_partial(materialize)
     materialize.set_defaults(handler=_materialize)
     audit = commands.add_parser("audit", help="build the dbt audit models and tests over the lakehouse")
     audit.add_argument("--quiet", action="store_true", help="only dbt's errors")
     audit.set_defaults(handler=_audit)
     demo = commands.add_parser("demo", help="materialize every sample source and print what was built")
+    add_release_partial(demo)
     demo.set_defaults(handler=_demo)
     instance = commands.add_parser("instance", help="write $DAGSTER_HOME/dagster.yaml (run queue, timeouts)")
     instance.add_argument("--force", action="store_true", help="replace an existing dagster.yaml")

@@ -92,6 +92,8 @@ def release(
         raise Failure(str(error)) from error
     rows = sum(built.rows_by_split.values())
     context.log.info(f"release {built.version}: {rows} rows at {built.path}")
+    if config.missing_sources:
+        context.log.warning(f"partial release {built.version}: without {sorted(config.missing_sources)}")
     context.instance.add_dynamic_partitions(RELEASE_VERSIONS, [built.version])
     context.log_event(
         AssetMaterialization(
@@ -107,6 +109,7 @@ def release(
             "dagster/row_count": rows,
             "rows_by_origin": MetadataValue.json(built.rows_by_split),
             "rows_by_source": MetadataValue.json(built.rows_by_source),
+            "missing_sources": MetadataValue.json(config.missing_sources),
             "dataset_card": MetadataValue.md(card_with_inline_plots(built.path)),
             "manifest": MetadataValue.json(manifest_summary(built)),
             "upstream_delta_versions": MetadataValue.json(built.manifest["upstream_delta_versions"]),

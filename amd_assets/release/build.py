@@ -73,14 +73,17 @@ def build_release(
     lakehouse: LakehouseResource, store: ReleaseStoreResource, judge: JudgeResource, config: ReleaseConfig
 ) -> BuiltRelease:
     pinned = pin_versions(lakehouse)
-    digest = content_digest(lakehouse, pinned, judge)
+    missing = config.missing_sources
+    if not released_sources(lakehouse, pinned, missing):
+        raise ValueError(f"nothing to release: no source has distilled samples once {sorted(missing)} are left out")
+    digest = content_digest(lakehouse, pinned, judge, missing)
     version = config.version or f"r-{digest[:12]}"
     target = store.path(version)
     created_at = _created_at(target, digest, config)
     staging = store.root_path() / f".tmp-{version}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
-        built = _write_folder(lakehouse, pinned, judge, staging, version, config.rows_per_shard)
+        built = _write_folder(lakehouse, pinned, judge, staging, version, config)
         built.delta_version = _write_release_rows(lakehouse, staging, version)
         settings = config.model_dump(exclude={"overwrite"})
         built.manifest = {
@@ -95,6 +98,7 @@ def build_release(
             "code_version": code_version(),
             "rows": {"total": sum(built.rows_by_split.values()), "by_split": built.rows_by_split},
             "rows_by_source": built.rows_by_source,
+            "missing_sources": dict(sorted(missing.items())),
             "files": describe_files(staging, _file_rows(staging)),
         }
         write_manifest(staging, built.manifest)
@@ -111,13 +115,13 @@ def _write_folder(
     judge: JudgeResource,
     staging: Path,
     version: str,
-    rows_per_shard: int,
+    config: ReleaseConfig,
 ) -> BuiltRelease:
     built = BuiltRelease(version, staging, -1)
-    sources = released_sources(lakehouse, pinned)
+    sources = released_sources(lakehouse, pinned, config.missing_sources)
     files: list[str] = []
     for origin, split in SPLITS.items():
-        writer = SplitWriter(staging, split, rows_per_shard)
+        writer = SplitWriter(staging, split, config.rows_per_shard)
         rows = writer.write(_split_batches(lakehouse, pinned, judge, version, origin, sources, built))
         if rows:
             built.rows_by_split[split] = rows
@@ -128,7 +132,7 @@ def _write_folder(
         connection.register("release_files", staged)
         connection.register("response_verdicts", lakehouse.dataset("response_verdicts", pinned["response_verdicts"]))
         connection.register("current_versions", pa.Table.from_pylist(Acceptance(judge).current_verdicts()))
-        write_readme(connection, staging, version, files)
+        write_readme(connection, staging, version, files, config.missing_sources)
     return built
 
 

@@ -83,7 +83,27 @@ def write_plots(connection: duckdb.DuckDBPyConnection, folder: Path) -> list[str
     return ["source_category", "difficulty", "response_length", "pass_rates"]
 
 
-def write_readme(connection: duckdb.DuckDBPyConnection, folder: Path, version: str, files: list[str]) -> None:
+def missing_section(missing: dict[str, str]) -> str:
+    """What the release leaves out (`amd materialize --release-partial`), or nothing."""
+    if not missing:
+        return ""
+    lines = "\n".join(f"- `{source}`: {why}" for source, why in sorted(missing.items()))
+    return f"""
+## Missing sources
+
+This is a partial release: these sources failed and are left out (also their rows from earlier runs):
+
+{lines}
+"""
+
+
+def write_readme(
+    connection: duckdb.DuckDBPyConnection,
+    folder: Path,
+    version: str,
+    files: list[str],
+    missing: dict[str, str] | None = None,
+) -> None:
     jsonl = sorted(name for name in files if name.endswith(".jsonl.zst"))
     total = connection.execute("SELECT count(*) FROM release_files").fetchone()[0]  # type: ignore[index]
     tables = {
@@ -103,7 +123,7 @@ language rules and its category's verifier (math-verify, sandboxed tests, or a j
 versions listed in `manifest.json`. Split by origin as in the paper: `existing_traces` (reasoning traces or
 solutions that shipped with a source, verified) and `distilled` (new teacher responses). Every row carries
 its lineage (`source`, `source_file`, `source_row`, `problem_id`, `response_id`, `verdicts`).
-
+{missing_section(missing or {})}
 ## Files
 
 - `jsonl/<split>-NNNNN.jsonl.zst`: the AM records plus our columns; `parquet/<split>-NNNNN.parquet`: the same

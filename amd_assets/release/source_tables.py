@@ -1,6 +1,7 @@
 """The upstream tables a release reads, pinned at one Delta version each and exposed to DuckDB."""
 
 import hashlib
+from collections.abc import Collection
 from pathlib import Path
 
 import duckdb
@@ -28,10 +29,12 @@ def pin_versions(lakehouse: LakehouseResource) -> dict[str, int]:
     return {table: lakehouse.version(table) for table in UPSTREAM if lakehouse.exists(table)}
 
 
-def released_sources(lakehouse: LakehouseResource, pinned: dict[str, int]) -> list[str]:
-    """The sources with distilled samples at the pinned version, in release order."""
+def released_sources(
+    lakehouse: LakehouseResource, pinned: dict[str, int], missing: Collection[str] = ()
+) -> list[str]:
+    """The sources with distilled samples at the pinned version, in release order, minus the `missing` ones."""
     table = lakehouse.read("distilled_samples", columns=["source"], version=pinned.get("distilled_samples"))
-    return sorted(set(table.column("source").to_pylist()))
+    return sorted(set(table.column("source").to_pylist()) - set(missing))
 
 
 def release_connection(
@@ -54,7 +57,9 @@ def release_connection(
     return connection
 
 
-def content_digest(lakehouse: LakehouseResource, pinned: dict[str, int], judge: JudgeResource) -> str:
+def content_digest(
+    lakehouse: LakehouseResource, pinned: dict[str, int], judge: JudgeResource, missing: Collection[str] = ()
+) -> str:
     """sha256 over (source, problem_id, response_id, verdict versions) in release order: equal content, equal
     digest."""
     digest = hashlib.sha256()
@@ -63,7 +68,7 @@ def content_digest(lakehouse: LakehouseResource, pinned: dict[str, int], judge: 
             array_to_string(list_transform(verdicts, lambda v: v.verifier || '=' || v.verifier_version), ',')
         FROM release_candidates ORDER BY problem_id, response_id
     """
-    for source in released_sources(lakehouse, pinned):
+    for source in released_sources(lakehouse, pinned, missing):
         with release_connection(lakehouse, pinned, judge, source) as connection:
             for batch in connection.sql(query).to_arrow_reader(65_536):
                 for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):

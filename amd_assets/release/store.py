@@ -28,3 +28,9 @@ class ReleaseConfig(Config):
         default=False, description="Allow replacing an existing named version whose content differs."
     )
     rows_per_shard: int = Field(default=100_000, ge=1, description="Rows per JSONL/Parquet file.")
+    missing_sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Sources left out of this release, each with why (`amd materialize --release-partial` fills "
+        "it with the failed job, step and error). Their rows are not released even when the tables still hold "
+        "them from an earlier run; the manifest and the dataset card list them.",
+    )
