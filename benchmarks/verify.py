@@ -26,10 +26,19 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from amd_assets.verification.math_answers import last_boxed, parse_simple_number, to_parse_input
-from amd_assets.verification.math_verifier import MATH_VERIFIER_VERSION, MathVerifierPool, extract_answer
+from amd_assets.verification.math_answers import last_boxed, parse_simple_number
+from amd_assets.verification.math_verifier import (
+    MATH_VERIFIER_VERSION,
+    WARMUP_MODULE,
+    MathVerdict,
+    MathVerifierPool,
+    _cpu_seconds,
+    _parse_reference,
+    verify_in_process,
+)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "math" / "math_sample.jsonl.gz"
 HUMANEVAL = Path(__file__).resolve().parents[1] / "data" / "samples" / "humaneval" / "humaneval.jsonl"
@@ -39,6 +48,80 @@ def _load_sample() -> list[tuple[str, str]]:
     with gzip.open(SAMPLE, "rt", encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh]
     return [(row["solution"], ref) for row in rows if (ref := last_boxed(row["solution"]))]
+
+
+def _symbolic_problem(rng: random.Random) -> tuple[str, str, str]:
+    """(reference, an equivalent spelling, a wrong answer) of a generated non-numeric answer: the shapes of
+    competition answers (radicals, pi, tuples, intervals, polynomials, complex numbers, sets, matrices)."""
+    a, b, c = rng.randint(2, 40), rng.choice([2, 3, 5, 6, 7, 10, 11, 13]), rng.randint(2, 30)
+    shapes = [
+        (
+            f"\\frac{{{a}\\sqrt{{{b}}}}}{{{c}}}",
+            f"\\dfrac{{{a}}}{{{c}}}\\sqrt{{{b}}}",
+            f"\\frac{{{a + 1}\\sqrt{{{b}}}}}{{{c}}}",
+        ),
+        (f"{a}\\sqrt{{{b}}}", f"\\sqrt{{{a * a * b}}}", f"{a}\\sqrt{{{b + 1}}}"),
+        (f"\\frac{{{a}\\pi}}{{{c}}}", f"\\frac{{{a}}}{{{c}}}\\pi", f"\\frac{{{a}\\pi}}{{{c + 1}}}"),
+        (f"({a}, {c})", f"\\left({a},{c}\\right)", f"({c}, {a + 1})"),
+        (f"[{-a}, {c})", f"[-{a},{c})", f"({-a}, {c}]"),
+        (f"x^2 + {a}x + {c}", f"{c} + {a}x + x^{{2}}", f"x^2 + {a}x + {c + 1}"),
+        (f"{a} + {c}i", f"{c}i + {a}", f"{a} - {c}i"),
+        (f"\\{{{a}, {c}\\}}", f"\\{{{c}, {a}\\}}", f"\\{{{a}, {c + 1}\\}}"),
+        (
+            f"\\begin{{pmatrix}} {a} \\\\ {c} \\end{{pmatrix}}",
+            f"\\begin{{pmatrix}}{a}\\\\{c}\\end{{pmatrix}}",
+            f"\\begin{{pmatrix}} {c} \\\\ {a} \\end{{pmatrix}}",
+        ),
+        (f"{a}^\\circ", f"{a}", f"{a + 10}^\\circ"),
+    ]
+    return rng.choice(shapes)
+
+
+def _think(rng: random.Random, answer: str) -> str:
+    """An R1-style reasoning block of ~1.5 KB ending on the answer."""
+    steps = [
+        f"Let me check step {i}: substituting gives {rng.randint(2, 99)} + {rng.randint(2, 99)}, so the term is fine."
+        for i in range(rng.randint(12, 20))
+    ]
+    return "Okay, so I need to find the value asked for. " + " ".join(steps) + f" So the answer should be ${answer}$."
+
+
+def build_math_pairs(count: int, seed: int = 6, symbolic_share: float = 0.35) -> list[tuple[str, str]]:
+    """`count` (response_text, reference_answer) pairs, about three responses per problem (rejection sampling).
+
+    Problems: the MATH sample (real solutions and references, ~70% plain numbers) and, for `symbolic_share` of
+    them, generated symbolic answers, so that the exact numeric fast path decides about half of the pairs.
+    Responses: a full R1-style response ending in the boxed answer (correct, 40%), the answer spelled another
+    equivalent way (20%), a wrong answer (33%), the answer as a plain final line without tags (3%), no answer (4%).
+    """
+    rng = random.Random(seed)
+    sample = _load_sample()
+    refs = [ref for _, ref in sample]
+    problems: list[tuple[str, str, str, str | None]] = []  # (reference, equivalent, wrong, real solution)
+    for _ in range(max(1, count // 3)):
+        if rng.random() >= symbolic_share:
+            solution, ref = rng.choice(sample)
+            problems.append((ref, _reformat(ref, rng), _wrong(ref, refs, rng), solution))
+        else:
+            problems.append((*_symbolic_problem(rng), None))
+    pairs = []
+    for _ in range(count):
+        ref, equivalent, wrong, solution = rng.choice(problems)
+        roll = rng.random()
+        if roll < 0.4:
+            body = solution if solution is not None else f"{_think(rng, ref)} Hence $\\boxed{{{ref}}}$."
+            response = f"<think>\n{_think(rng, ref)}\n</think>\n<answer>\n{body}\n</answer>"
+        elif roll < 0.6:
+            answer = f"The answer is $\\boxed{{{equivalent}}}$."
+            response = f"<think>\n{_think(rng, equivalent)}\n</think>\n<answer>\n{answer}\n</answer>"
+        elif roll < 0.93:
+            response = f"<think>\n{_think(rng, wrong)}\n</think>\n<answer>\nSo we get \\boxed{{{wrong}}}.\n</answer>"
+        elif roll < 0.96:
+            response = f"<think>\n{_think(rng, ref)}\n</think>\nTherefore the answer is {ref}"
+        else:
+            response = f"<think>\n{_think(rng, ref)} I could not finish the computation"
+        pairs.append((response, ref))
+    return pairs
 
 
 def _reformat(ref: str, rng: random.Random) -> str:
@@ -69,82 +152,157 @@ def _wrong(ref: str, refs: list[str], rng: random.Random) -> str:
     return other if other != ref else f"{ref}+1"
 
 
-def build_math_pairs(count: int, seed: int = 6) -> list[tuple[str, str]]:
-    """`count` (response_text, reference_answer) pairs from the MATH sample, mixed as described above."""
-    rng = random.Random(seed)
-    sample = _load_sample()
-    refs = [ref for _, ref in sample]
-    pairs = []
-    for _ in range(count):
-        solution, ref = rng.choice(sample)
-        roll = rng.random()
-        if roll < 0.35:
-            response = f"<think>{solution}</think>\n<answer>{solution}</answer>"
-        elif roll < 0.6:
-            response = f"<think>...</think>\n<answer>The final answer is $\\boxed{{{_reformat(ref, rng)}}}$.</answer>"
-        elif roll < 0.95:
-            response = f"<think>...</think>\n<answer>So we get \\boxed{{{_wrong(ref, refs, rng)}}}.</answer>"
-        else:
-            response = "<think>I could not finish the computation"
-        pairs.append((response, ref))
-    return pairs
+def bare_math_verdict(response_text: str, reference: str) -> MathVerdict:
+    """The verifier's verdict with plain math-verify on every pair, in this process: math-verify's own (signal)
+    timeouts, no fast path, no reference cache, no memo, no workers. What the pool's verdicts must equal."""
+    _parse_reference.cache_clear()
+    return verify_in_process(response_text, reference, fast_paths=False)
 
 
-def bare_math_verdict(response_text: str, reference: str) -> str:
-    """Plain single-process math-verify on one pair: what the pool's verdicts must equal."""
-    from math_verify import parse, verify
-
-    answer = extract_answer(response_text)
-    if answer is None:
-        return "no_answer"
-    gold = parse(to_parse_input(reference))
-    if not gold:
-        return "parse_error"
-    pred = parse(to_parse_input(answer))
-    if not pred:
-        return "parse_error"
-    return "pass" if verify(gold, pred) else "mismatch"
+def _slices(count: int, rounds: int) -> list[slice]:
+    step = -(-count // rounds)
+    return [slice(start, min(count, start + step)) for start in range(0, count, step)]
 
 
-def bench_math(count: int, workers: int, seed: int) -> dict[str, object]:
-    """Bare math-verify vs the pool on the same pairs; returns the figures it prints."""
-    pairs = build_math_pairs(count, seed)
-    bare_verdict_of = bare_math_verdict
-    bare_verdict_of("\\boxed{1}", "1")  # imports and parser warm-up are not part of the rate
+def _pool_cpu_s(pool: MathVerifierPool) -> float:
+    """CPU seconds used so far by the pool's current workers."""
+    return sum(_cpu_seconds(worker.process.pid) for worker in pool._pool)
 
-    start = time.perf_counter()
-    bare = [bare_verdict_of(response, ref) for response, ref in pairs]
-    bare_s = time.perf_counter() - start
 
+def bench_math(count: int, workers: int, seed: int, symbolic_share: float, rounds: int = 5) -> dict[str, object]:
+    """Bare math-verify vs the pool (with and without its verdict memo) on the same pairs, interleaved in
+    `rounds` slices so load drift on a shared machine hits every contender alike; returns the figures. CPU
+    seconds (this process for bare; the workers plus this process for a pool) show the work apart from load."""
+    pairs = build_math_pairs(count, seed, symbolic_share)
+    bare_math_verdict("\\boxed{\\frac{1}{2}}", "0.5")  # imports and parser warm-up are not part of the rate
+    contenders = {"pool": 100_000, "pool_no_memo": 0}
+    pools: dict[str, MathVerifierPool] = {}
+    startup: dict[str, float] = {}
+    for label, memo_size in contenders.items():
+        started = time.perf_counter()
+        pools[label] = MathVerifierPool(workers=workers, timeout_s=5.0, memo_size=memo_size).__enter__()
+        startup[label] = time.perf_counter() - started
+    seconds = dict.fromkeys(["bare", *contenders], 0.0)
+    cpu = dict.fromkeys(["bare", *contenders], 0.0)
+    verdicts: dict[str, list[MathVerdict]] = {label: [] for label in seconds}
+    try:
+        for part in _slices(count, rounds):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            verdicts["bare"] += [bare_math_verdict(response, ref) for response, ref in pairs[part]]
+            seconds["bare"] += time.perf_counter() - started
+            cpu["bare"] += time.process_time() - cpu_started
+            for label, pool in pools.items():
+                started, cpu_started = time.perf_counter(), time.process_time() + _pool_cpu_s(pool)
+                verdicts[label] += list(pool.verify_many(pairs[part]))
+                seconds[label] += time.perf_counter() - started
+                cpu[label] += time.process_time() + _pool_cpu_s(pool) - cpu_started
+    finally:
+        for pool in pools.values():
+            pool.close()
+    bare = [verdict.verdict for verdict in verdicts["bare"]]
     figures: dict[str, object] = {
         "verifier_version": MATH_VERIFIER_VERSION,
         "pairs": count,
+        "distinct_references": len({ref for _, ref in pairs}),
         "workers": workers,
-        "bare_verdicts_per_s": round(count / bare_s, 1),
+        "bare_verdicts_per_s": round(count / seconds["bare"], 1),
+        "bare_cpu_ms_per_verdict": round(1000 * cpu["bare"] / count, 2),
         "verdicts": dict(Counter(bare)),
     }
-    # Default pool (numeric fast path + verdict memo), then the memo off to show what the numeric path alone gives.
-    for label, memo_size in (("pool", 100_000), ("pool_no_memo", 0)):
-        start = time.perf_counter()
-        with MathVerifierPool(workers=workers, timeout_s=5.0, memo_size=memo_size) as pool:
-            startup_s = time.perf_counter() - start
-            start = time.perf_counter()
-            pooled = list(pool.verify_many(pairs))
-            pool_s = time.perf_counter() - start
-        pairs_both = list(zip(bare, pooled, strict=True))
+    for label in contenders:
+        pooled = verdicts[label]
+        paths = Counter(verdict.path for verdict in pooled)
         figures[label] = {
-            "verdicts_per_s": round(count / pool_s, 1),
-            "speedup_vs_bare": round(bare_s / pool_s, 2),
-            "startup_s": round(startup_s, 2),
-            "paths": dict(Counter(p.path for p in pooled)),
-            "agreement": sum(b == p.verdict for b, p in pairs_both) / count,
+            "verdicts_per_s": round(count / seconds[label], 1),
+            "speedup_vs_bare": round(seconds["bare"] / seconds[label], 2),
+            "cpu_ms_per_verdict": round(1000 * cpu[label] / count, 2),
+            "startup_s": round(startup[label], 2),
+            "paths": dict(paths),
+            "fast_path_share": round(paths["fast"] / count, 3),
+            "agreement": f"{sum(b == p.verdict for b, p in zip(bare, pooled, strict=True))}/{count}",
             "disagreements": [
                 {"pair": i, "bare": b, "pool": p.verdict, "extracted": p.extracted}
-                for i, (b, p) in enumerate(pairs_both)
+                for i, (b, p) in enumerate(zip(bare, pooled, strict=True))
                 if b != p.verdict
             ][:20],
         }
     return figures
+
+
+# --- start methods: why forkserver workers looked slower than a forked child ---------------------------------
+
+
+def _math_verify_items(count: int, seed: int) -> list[tuple[str, str]]:
+    """Distinct pairs that go to math-verify (no fast path, an answer to extract)."""
+    from amd_assets.verification.math_answers import extract, fast_verdict
+
+    found: dict[tuple[str, str], None] = {}
+    for response, ref in build_math_pairs(4 * count, seed):
+        answer = extract(response)
+        if answer is not None and fast_verdict(answer.final, ref) is None:
+            found[(response, ref)] = None
+    return list(found)[:count]
+
+
+def _cpu_ms_per_item(items: list[tuple[str, str]]) -> float:
+    """CPU per item of the worker's judge on `items`, after the worker's own start-up warm-up (one parse)."""
+    import logging
+
+    from amd_assets.verification.math_answers import Answer
+    from amd_assets.verification.math_verifier import _Judge, _math_verify_verdict
+
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    _math_verify_verdict(Answer("1"), "1", None)
+    judge = _Judge(fast_paths=True, inner_timeout=None)
+    started = time.process_time()
+    for response, ref in items:
+        judge(response, ref)
+    return 1000 * (time.process_time() - started) / len(items)
+
+
+def _child_measure(conn: Any, items: list[tuple[str, str]]) -> None:
+    conn.send(_cpu_ms_per_item(items))
+
+
+def _measure_in(method: str, items: list[tuple[str, str]]) -> float:
+    import multiprocessing as mp
+
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload([WARMUP_MODULE])
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_child_measure, args=(child, items))
+    process.start()
+    result = parent.recv()
+    process.join()
+    return result
+
+
+def bench_start_methods(count: int, seed: int, rounds: int) -> dict[str, object]:
+    """CPU ms per math-verify item of a fresh worker, by how the worker came to be, interleaved over rounds:
+    `spawn` (a fresh interpreter: what a forkserver without warm-up gives), `forkserver` (the pool's: forked from
+    a server that ran math_worker_warmup), `fork` of this process before and after it ran other items, and after
+    it ran the very same items (sympy's and the parser's caches then hold their answers)."""
+    measured = _math_verify_items(count, seed)
+    other = _math_verify_items(count, seed + 1)
+    other = [pair for pair in other if pair not in set(measured)]
+    results: dict[str, list[float]] = {}
+
+    def record(label: str, method: str) -> None:
+        results.setdefault(label, []).append(round(_measure_in(method, measured), 2))
+
+    for _ in range(rounds):
+        record("spawn (fresh interpreter)", "spawn")
+        record("forkserver with warm-up (pool)", "forkserver")
+        record("fork of a cold parent", "fork")
+    _cpu_ms_per_item(other)
+    for _ in range(rounds):
+        record("fork of a parent that ran other items", "fork")
+        record("forkserver with warm-up (pool), again", "forkserver")
+    _cpu_ms_per_item(measured)
+    for _ in range(rounds):
+        record("fork of a parent that ran these items", "fork")
+    return {"items": len(measured), "cpu_ms_per_item": results}
 
 
 def build_mixed(count: int, seed: int) -> list[tuple[str, str, str | None, str | None]]:
@@ -224,25 +382,33 @@ def main(argv: list[str] | None = None) -> int:
     math_cmd.add_argument("--pairs", type=int, default=10_000)
     math_cmd.add_argument("--workers", type=int, default=2)
     math_cmd.add_argument("--seed", type=int, default=6)
+    math_cmd.add_argument("--symbolic-share", type=float, default=0.35, help="problems with generated symbolic answers")
+    start_cmd = sub.add_parser("start-methods", help="CPU per math-verify item by how the worker was started")
+    start_cmd.add_argument("--items", type=int, default=300)
+    start_cmd.add_argument("--rounds", type=int, default=3)
+    start_cmd.add_argument("--seed", type=int, default=12)
     mixed_cmd = sub.add_parser("mixed", help="time to verify mixed responses (rules + math pool + sandbox)")
     mixed_cmd.add_argument("--responses", type=int, default=10_000)
     mixed_cmd.add_argument("--seed", type=int, default=6)
     args = parser.parse_args(argv)
+    if args.command == "start-methods":
+        print(json.dumps(bench_start_methods(args.items, args.seed, args.rounds), indent=2))
+        return 0
     if args.command == "mixed":
         print(json.dumps(bench_mixed(args.responses, args.seed), indent=2))
         return 0
 
-    figures = bench_math(args.pairs, args.workers, args.seed)
+    figures = bench_math(args.pairs, args.workers, args.seed, args.symbolic_share)
     print(json.dumps(figures, indent=2))
     print(f"bare math-verify (1 process): {figures['bare_verdicts_per_s']} verdicts/s")
     ok = True
     for label in ("pool", "pool_no_memo"):
         run = figures[label]
         assert isinstance(run, dict)
-        ok = ok and run["agreement"] == 1.0
+        ok = ok and not run["disagreements"]
         print(
             f"{label} ({args.workers} workers): {run['verdicts_per_s']} verdicts/s, x{run['speedup_vs_bare']} vs bare, "
-            f"verdict agreement {run['agreement']:.2%}"
+            f"fast path {run['fast_path_share']:.1%} of pairs, verdicts identical for {run['agreement']} pairs"
         )
     return 0 if ok else 1
 
