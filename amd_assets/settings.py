@@ -38,6 +38,8 @@ ENVIRONMENT: tuple[EnvSetting, ...] = (
     EnvSetting("AMD_JUDGE_BASE_URL", "", "OpenAI-compatible judge URL; empty = no judge"),
     EnvSetting("AMD_JUDGE_MODEL", "judge", "judge model name"),
     EnvSetting("AMD_JUDGE_MODE", "rubric", "rubric | reward"),
+    EnvSetting("AMD_MATH_WORKERS", "0", "math-verify worker processes; 0 = one per core"),
+    EnvSetting("AMD_MATH_STARTUP_TIMEOUT_S", "600", "math-verify start-up deadline (s); when missed the source fails"),
     EnvSetting("AMD_LABELER_BASE_URL", "", "OpenAI-compatible difficulty labeler URL; empty = off"),
     EnvSetting("AMD_LABELER_MODEL", "", "labeler model name"),
     EnvSetting("AMD_EMBEDDING_BACKEND", "wordllama", "wordllama (embedded, CPU) | openai (/v1/embeddings endpoint)"),

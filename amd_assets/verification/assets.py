@@ -7,7 +7,7 @@ from amd_assets.sinks import RejectionSink
 from amd_assets.stages import per_source_asset, write_source_partition
 from amd_assets.verification.distill import DistillStage
 from amd_assets.verification.judge import JudgeResource
-from amd_assets.verification.math_verifier import MathVerifierPool
+from amd_assets.verification.math_pools import LazyMathPool, lease_math_pool
 from amd_assets.verification.stage import VerifyStage
 from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS, VERIFIER_VERSIONS
 from resources.lakehouse import LakehouseResource
@@ -23,7 +23,9 @@ def response_verdicts(
     """Append-only: only verdicts missing for the current verifier versions are computed; the versions this run
     judged with are recorded in `verifier_versions`."""
     source = context.partition_key
-    with MathVerifierPool() as math_pool:
+    # The math-verify workers start only if this source has math to verify, and stay for the process's next runs.
+    with lease_math_pool() as math_pool:
+        before = (math_pool.starts, math_pool.streams)
         stage = VerifyStage(lakehouse, source, sandbox, judge, math_pool)
         version = lakehouse.append(RESPONSE_VERDICTS.name, stage.batches(), RESPONSE_VERDICTS.schema, ["source"])
     # After the verdicts: the audit of verifier upgrades orders versions by the runs that used them.
@@ -35,9 +37,19 @@ def response_verdicts(
             "already_stored": stage.skipped,
             "verdicts": MetadataValue.json(dict(sorted(stage.verdicts.items()))),
             "judge": judge.model if judge.configured else "not configured (judge-only responses stay unverified)",
+            "math_pool": math_pool_use(math_pool, *before),
             "delta_version": version,
         }
     )
+
+
+def math_pool_use(pool: LazyMathPool, starts_before: int, streams_before: int) -> str:
+    """What this run did with its math pool, for the run's metadata."""
+    if pool.starts > starts_before:
+        return f"started in {pool.startup_s:.1f} s"
+    if pool.streams > streams_before:
+        return "reused (started by an earlier run of this process)"
+    return "not needed (no math to verify)"
 
 
 @asset(**per_source_asset(DISTILLED_SAMPLES, VERIFICATION_GROUP, deps=[response_verdicts]))

@@ -37,17 +37,17 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from amd_assets.verification.candidates import Candidate
 from amd_assets.verification.judge import JudgeResource
 from amd_assets.verification.rules import RuleSettings
 
 if TYPE_CHECKING:
-    from amd_assets.verification.math_verifier import MathVerifierPool
+    from amd_assets.verification.math_verifier import MathVerdict
     from resources.sandbox import SandboxResource
 
 Role = Literal["rule", "category", "second_opinion"]
@@ -72,13 +72,19 @@ class VerifierSettings:
     rules: RuleSettings = field(default_factory=RuleSettings)
 
 
+class MathPool(Protocol):
+    """What runs math-verify for a run: a `MathVerifierPool`, or the run's lazily started one (`math_pools`)."""
+
+    def verify_many(self, pairs: Iterable[tuple[str, str]]) -> Iterator[MathVerdict]: ...
+
+
 @dataclass(frozen=True)
 class Tools:
     """What running verifiers needs: their settings, and the workers of this run."""
 
     settings: VerifierSettings
     sandbox: SandboxResource | None = None
-    math_pool: MathVerifierPool | None = None
+    math_pool: MathPool | None = None
 
 
 @dataclass(frozen=True)

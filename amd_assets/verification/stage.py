@@ -22,9 +22,9 @@ import pyarrow.dataset as ds
 
 from amd_assets.verification.candidates import Candidate, candidates
 from amd_assets.verification.judge import JudgeResource
-from amd_assets.verification.math_verifier import MathVerifierPool
 from amd_assets.verification.registry import (
     Judgement,
+    MathPool,
     Plans,
     Tools,
     VerifierRegistry,
@@ -69,7 +69,7 @@ class VerifyStage:
     source: str
     sandbox: SandboxResource | None  # None when no response needs it (a verifier that does says so)
     judge: JudgeResource
-    math_pool: MathVerifierPool | None
+    math_pool: MathPool | None  # started by the first response that needs math-verify
     rules: RuleSettings = field(default_factory=RuleSettings)
     registry: VerifierRegistry = field(default_factory=default_registry)
     rows: int = 0

@@ -54,6 +54,12 @@ def test_every_rule_runs_and_answer_only_traces_pass_the_format_rule(verified):
     assert all(v["passed"] for v in formats)
 
 
+def test_math_workers_start_only_for_a_source_with_math(verified):
+    result = verified.run(["response_verdicts"], "humaneval")
+    metadata = result.asset_materializations_for_node("response_verdicts")[0].metadata
+    assert metadata["math_pool"].value == "not needed (no math to verify)"
+
+
 def test_a_rerun_verifies_nothing_twice(verified):
     before = verified.lakehouse.count(RESPONSE_VERDICTS.name)
     result = verified.run(["response_verdicts"], "math")
