@@ -2,6 +2,8 @@
 after exact/MinHash dedup). Registered in the definitions through `semantic_assets`; the `embedder` resource
 (`resources.embeddings.EmbeddingResource`) chooses the model."""
 
+from dataclasses import asdict
+
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
@@ -73,10 +75,10 @@ def semantic_dedup_decisions(
 ) -> MaterializeResult:
     """Global: every exact/MinHash survivor of every source against every other, by embedding cosine."""
     opened = embedder.open()
-    threshold = embedder.threshold(opened.key, "dedup")
+    cosines = embedder.dedup_cosines(opened.key)
     priorities = {name: spec.priority for name, spec in source_registry.load().sources.items()}
     index = IndexSettings(backend=config.ann_backend, k=config.neighbours, threads=config.threads)
-    model = Model(opened.key, opened.dim, threshold)
+    model = Model(opened.key, opened.dim, cosines)
     result = semantic_deduplicate(lakehouse, model, priorities, index, config.clustering)
     version = lakehouse.replace_table(
         SEMANTIC_DEDUP_DECISIONS.name,
@@ -97,10 +99,13 @@ def semantic_dedup_decisions(
             "dagster/row_count": result.problems,
             "clusters": result.clusters,
             "rejected": result.rejections.num_rows,
-            "pairs_above_threshold": result.pairs,
+            "candidate_pairs": result.candidates,
+            "duplicate_pairs": result.pairs,
+            "duplicate_pairs_by_rule": MetadataValue.json(result.pairs_by_rule),
             "largest_cluster": int(sizes.max()) if len(sizes) else 0,
             "model": opened.key,
-            "threshold": threshold,
+            "threshold": cosines.lowest,
+            "dedup_rule": MetadataValue.json(asdict(cosines)),
             "ann_backend": index.backend,
             "clustering": config.clustering,
             "dedup_decisions_version": result.dedup_version,

@@ -1,29 +1,33 @@
-"""Global semantic dedup over the exact/MinHash survivors: embeddings → ANN pairs above a cosine threshold →
-union-find clusters → kept problems by dedup's priority rule.
+"""Global semantic dedup over the exact/MinHash survivors: embeddings -> ANN candidate pairs -> the pair rule
+(amd_assets/semantic/rule.py: cosine floors plus the problems' content tokens) -> clusters -> kept problems by
+dedup's priority rule.
 
-Clusters are the connected components of the pairs. Two ways to choose what a cluster keeps:
+Clusters are the connected components of the confirmed pairs. Two ways to choose what a cluster keeps:
 
 - `leader` (default): problems are visited best-first (dedup's priority rule); one is dropped when a problem
-  already kept is among its neighbours above the threshold, and points at the most similar such problem, else it
-  is kept. A tight cluster keeps one problem; a chain (A~B, B~C, A and C far apart) keeps what is not similar to
-  anything kept, so the cosine stored with each rejection is always >= the threshold.
+  already kept is among its confirmed pairs, and points at the most similar such problem, else it is kept. A
+  tight cluster keeps one problem; a chain (A~B, B~C, A and C far apart) keeps what is not similar to anything
+  kept, so every rejection names a problem it was itself confirmed a duplicate of.
 - `union_find`: one problem per component, however long the chain (the textbook rule). On 7,042 real MATH /
-  GSM8K / MBPP / HumanEval problems at 0.83 it dropped 1,773 with a largest cluster of 203 (LaTeX-vector problems
-  chained together), against 1,333 and at most 20 per kept problem for `leader` (benchmarks/semantic_dedup.py).
+  GSM8K / MBPP / HumanEval problems with the plain 0.83 rule it dropped 1,773 with a largest cluster of 203
+  (LaTeX-vector problems chained together), against 1,333 and at most 20 per kept problem for `leader`.
 
-Every dropped problem is rejected (stage `dedup`, reason `semantic_duplicate`) naming the kept problem and the
-cosine between the two.
+Every dropped problem is rejected (stage `dedup`, reason `semantic_duplicate`) naming the kept problem, the cosine
+between the two, the rule that confirmed the pair and how many content tokens differ.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from amd_assets.contracts.tables import (
+    DECONTAMINATED_PROBLEMS,
     DEDUP_DECISIONS,
     PROBLEM_EMBEDDINGS,
     PROBLEM_SIGNATURES,
@@ -31,9 +35,12 @@ from amd_assets.contracts.tables import (
 )
 from amd_assets.curation.dedup import duplicate_rejections, preference, representatives
 from amd_assets.curation.lsh import connected_labels
+from amd_assets.semantic.content import content_tokens
 from amd_assets.semantic.embeddings import stale_sources
 from amd_assets.semantic.neighbours import IndexSettings, exact_cosines, pairs_above
+from amd_assets.semantic.rule import RULES, ContentIndex, PairVerdicts, judge, rule_name
 from amd_assets.semantic.vectors import matrix_of
+from resources.embeddings.thresholds import DedupCosines
 from resources.lakehouse import LakehouseResource
 
 STAGE, REASON = "dedup", "semantic_duplicate"
@@ -49,7 +56,9 @@ class SemanticResult:
     rejections: pa.Table
     problems: int
     clusters: int
-    pairs: int
+    candidates: int  # pairs the index proposed (cosine >= the rule's lowest floor)
+    pairs: int  # candidates the rule confirmed
+    pairs_by_rule: dict[str, int]
     dedup_version: int
 
 
@@ -57,7 +66,7 @@ class SemanticResult:
 class Model:
     key: str
     dim: int
-    threshold: float
+    cosines: DedupCosines
 
 
 def survivors(lakehouse: LakehouseResource) -> tuple[pa.Table, int]:
@@ -130,6 +139,88 @@ def assign(table: pa.Table, pairs: np.ndarray, priorities: dict[str, int], clust
     return leaders(n, pairs, np.lexsort(preference(table, priorities))), sizes, len(np.unique(cluster))
 
 
+class StalePromptsError(StaleEmbeddingsError):
+    """Some dedup survivors are no longer in decontaminated_problems: dedup_decisions is older than its input."""
+
+
+# Rows per batch when reading the prompts of candidate pairs (few, large batches: each looks ids up once).
+PROMPT_BATCH = 1 << 16
+
+
+def prompts_of(lakehouse: LakehouseResource, ids: pa.Array) -> Iterator[tuple[pa.Array, list[str]]]:
+    """(problem_id, prompt) batches of decontaminated_problems for `ids`, streamed."""
+    scan = lakehouse.scan(
+        DECONTAMINATED_PROBLEMS.name,
+        columns=["problem_id", "prompt"],
+        filter=pc.field("problem_id").isin(ids),
+        batch_size=PROMPT_BATCH,
+    )
+    for batch in scan:
+        yield batch.column("problem_id"), batch.column("prompt").to_pylist()
+
+
+def content_of(lakehouse: LakehouseResource, table: pa.Table, rows: np.ndarray) -> ContentIndex:
+    """Content tokens of `table`'s `rows` (the rows of candidate pairs), from their decontaminated prompts."""
+    ids = table.column("problem_id").take(pa.array(rows))
+    found = np.zeros(table.num_rows, dtype=bool)
+
+    def tokens_by_row() -> Iterator[tuple[int, list[str]]]:
+        for batch_ids, prompts in prompts_of(lakehouse, ids):
+            at = rows[pc.index_in(batch_ids, value_set=ids).to_numpy(zero_copy_only=False)]
+            found[at] = True
+            yield from zip(at.tolist(), map(content_tokens, prompts), strict=True)
+
+    content = ContentIndex.build(table.num_rows, tokens_by_row())
+    missing = len(rows) - int(found[rows].sum())
+    if missing:
+        raise StalePromptsError(
+            f"{missing} dedup survivors are not in decontaminated_problems: re-run dedup_decisions first"
+        )
+    return content
+
+
+def confirmed_pairs(
+    lakehouse: LakehouseResource, table: pa.Table, matrix: np.ndarray, cosines: DedupCosines, index: IndexSettings
+) -> tuple[np.ndarray, PairVerdicts, int]:
+    """(confirmed pairs, their verdicts, number of candidates): ANN candidates from the rule's lowest cosine, judged
+    by the rule (the content tokens are read only when some floor needs them)."""
+    candidates = pairs_above(matrix, cosines.lowest, index)
+    content = None
+    if not cosines.cosine_only and len(candidates):
+        content = content_of(lakehouse, table, np.unique(np.concatenate((candidates["i"], candidates["j"]))))
+    verdicts = judge(candidates, content, cosines)
+    duplicate = verdicts.rule > 0
+    return (
+        candidates[duplicate],
+        PairVerdicts(verdicts.rule[duplicate], verdicts.differing[duplicate]),
+        len(candidates),
+    )
+
+
+def pair_details(n: int, pairs: np.ndarray, verdicts: PairVerdicts, kept: np.ndarray) -> list[dict[str, object]]:
+    """For each dropped row (row order), the rule that confirmed it a duplicate of its kept row and how many content
+    tokens differ (-1 when the cosine alone decided, without reading them)."""
+    dropped = np.flatnonzero(kept != np.arange(n))
+    if not len(dropped):
+        return []
+    i, j = np.minimum(dropped, kept[dropped]), np.maximum(dropped, kept[dropped])
+    at = np.searchsorted(pairs["i"] * n + pairs["j"], i * n + j)  # pairs come sorted by (i, j)
+    return [
+        {"rule": rule_name(rule), "differing_tokens": differing}
+        for rule, differing in zip(verdicts.rule[at].tolist(), verdicts.differing[at].tolist(), strict=True)
+    ]
+
+
+def with_details(rejections: pa.Table, details: list[dict[str, object]]) -> pa.Table:
+    """`rejections` with each row's detail object extended by `details` (same row order)."""
+    merged = [
+        orjson.dumps({**orjson.loads(detail), **extra}, option=orjson.OPT_SORT_KEYS).decode()
+        for detail, extra in zip(rejections.column("detail").to_pylist(), details, strict=True)
+    ]
+    at = rejections.schema.get_field_index("detail")
+    return rejections.set_column(at, rejections.schema.field(at), pa.array(merged, pa.string()))
+
+
 def semantic_deduplicate(
     lakehouse: LakehouseResource,
     model: Model,
@@ -140,7 +231,7 @@ def semantic_deduplicate(
     table, version = survivors(lakehouse)
     matrix = vectors_of(lakehouse, table, model)
     n = table.num_rows
-    pairs = pairs_above(matrix, model.threshold, index)
+    pairs, verdicts, candidates = confirmed_pairs(lakehouse, table, matrix, model.cosines, index)
     kept, sizes, clusters = assign(table, pairs, priorities, clustering)
     rows = np.arange(n)
     is_kept = kept == rows
@@ -157,11 +248,15 @@ def semantic_deduplicate(
             "similarity": pa.array(np.round(np.clip(similarity, -1, 1), 4), pa.float64(), mask=is_kept),
             "cluster_size": sizes.astype(np.int32),
             "model": pa.array([model.key] * n, pa.string()),
-            "threshold": pa.array(np.full(n, model.threshold), pa.float64()),
+            "threshold": pa.array(np.full(n, model.cosines.lowest), pa.float64()),
             "dedup_version": pa.array(np.full(n, version), pa.int64()),
         },
         schema=SEMANTIC_DEDUP_DECISIONS.schema,
     )
     reasons = pa.chunked_array([pa.array([REASON] * n, pa.string())])
     rejections = duplicate_rejections(table, decisions, reasons, {"model": model.key})
-    return SemanticResult(decisions, rejections, n, clusters, len(pairs), version)
+    if clustering == "leader":  # union_find keeps a cluster's best row, which may not share a pair with a member
+        rejections = with_details(rejections, pair_details(n, pairs, verdicts, kept))
+    counts = np.bincount(verdicts.rule, minlength=len(RULES) + 1)[1:]
+    by_rule = {name: int(count) for name, count in zip(RULES, counts, strict=True)}
+    return SemanticResult(decisions, rejections, n, clusters, candidates, len(pairs), by_rule, version)

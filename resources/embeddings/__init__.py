@@ -5,14 +5,23 @@ Heavy libraries (numpy, safetensors, tokenizers) load when a model is opened, ne
 
 from resources.embeddings.base import Embedder, model_key
 from resources.embeddings.resource import EmbeddingResource
-from resources.embeddings.thresholds import CALIBRATED, Thresholds, UncalibratedModelError, threshold_for
+from resources.embeddings.thresholds import (
+    CALIBRATED,
+    DedupCosines,
+    Thresholds,
+    UncalibratedModelError,
+    dedup_cosines_for,
+    threshold_for,
+)
 
 __all__ = [
     "CALIBRATED",
+    "DedupCosines",
     "Embedder",
     "EmbeddingResource",
     "Thresholds",
     "UncalibratedModelError",
+    "dedup_cosines_for",
     "model_key",
     "threshold_for",
 ]

@@ -9,7 +9,7 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from resources.embeddings.base import Embedder, model_key
-from resources.embeddings.thresholds import parse_threshold, threshold_for
+from resources.embeddings.thresholds import DedupCosines, dedup_cosines_for, parse_threshold, threshold_for
 from resources.teacher.retry import RetryPolicy
 
 BACKENDS = ("wordllama", "openai")
@@ -35,7 +35,10 @@ class EmbeddingResource(ConfigurableResource):
     initial_backoff_s: float = Field(default=1.0)
     max_backoff_s: float = Field(default=30.0)
     # Text, not float: an EnvVar can feed it ("" = the calibrated value of the model, resources/embeddings/thresholds).
-    dedup_threshold: str = Field(default="", description="Cosine at which two problems are one; '' = calibrated.")
+    dedup_threshold: str = Field(
+        default="",
+        description="Cosine at which two problems are one (a plain cosine rule); '' = the model's calibrated rule.",
+    )
     decontamination_threshold: str = Field(
         default="", description="Cosine to a benchmark item that removes a problem; '' = calibrated."
     )
@@ -70,9 +73,15 @@ class EmbeddingResource(ConfigurableResource):
         return model_key(self.backend, self.model, self.dim) if self.dim else None
 
     def threshold(self, key: str, stage: str) -> float:
-        """Cosine threshold of `stage` ("dedup" or "decontaminate") for model `key`: configured, else calibrated."""
+        """Cosine threshold of `stage` ("dedup" or "decontaminate") for model `key`: configured, else calibrated
+        (for dedup, the lowest cosine of its rule)."""
         field = "dedup_threshold" if stage == "dedup" else "decontamination_threshold"
         return threshold_for(key, stage, parse_threshold(getattr(self, field), field))
+
+    def dedup_cosines(self, key: str) -> DedupCosines:
+        """The cosines of semantic dedup's pair rule for model `key`: a plain rule at the configured threshold,
+        else the model's calibrated rule."""
+        return dedup_cosines_for(key, parse_threshold(self.dedup_threshold, "dedup_threshold"))
 
     def describe(self) -> dict[str, Any]:
         """For materialization metadata (the key is named, never shown)."""

@@ -69,6 +69,18 @@ def test_distinct_problems_sharing_boilerplate_are_not_merged(curated):
     assert merged["reason"] == "semantic_duplicate" and merged["detail"]["kept_problem_id"] == both[0]
 
 
+def test_semantic_dedup_keeps_distinct_humaneval_problems_that_share_a_template(curated):
+    """The plain 0.83 cosine threshold dropped 24 of the 164 HumanEval problems (wrapper and doctests make their
+    embeddings close); the content check keeps every one but /61, the duplicate of /56."""
+    semantic = curated.lakehouse.read(REJECTIONS.name, filter=ds.field("reason") == "semantic_duplicate")
+    humaneval = semantic.filter(ds.field("source") == "humaneval")
+    assert humaneval.column("problem_id").to_pylist() == [problem_id("humaneval", "HumanEval/61")]
+    kept = curated_ids(curated.lakehouse, "humaneval")
+    look_alikes = ("HumanEval/1", "HumanEval/6", "HumanEval/0", "HumanEval/20", "HumanEval/30", "HumanEval/34")
+    assert {problem_id("humaneval", key) for key in look_alikes} <= kept
+    assert len(kept) == 163
+
+
 def test_a_planted_math500_problem_is_removed_naming_the_benchmark_item(curated):
     row = rejection(curated.lakehouse, problem_id("planted", "p03"))
     assert (row["stage"], row["reason"]) == ("decontaminate", "benchmark_ngram")

@@ -1,5 +1,6 @@
 """A small two-source lakehouse run through the real assets: near-duplicates across sources, an exact copy, a
-reworded benchmark item and a problem that only shares a benchmark's boilerplate."""
+reworded benchmark item, a problem that only shares a benchmark's boilerplate, and two distinct real MBPP problems
+whose embeddings are close (cosine 0.91: the plain 0.83 rule merged them)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,18 @@ SECOND_LARGEST = (
     "list, or None when the list has fewer than two distinct values."
 )
 DIVISORS = "How many positive divisors does 3600 have? Count 1 and 3600 themselves among the divisors."
-MATH = {"m1": EGGS, "m2": GARDEN, "m3": SECOND_LARGEST, "m4": DIVISORS}
+# MBPP test 312 and 82 as the mbpp source prompts them (sources.yaml): one template, two different tasks.
+CONE = (
+    "Write a function to find the volume of a cone.\nYour code should pass these tests:\n\n"
+    "assert volume_cone(5,12)==314.15926535897927\nassert volume_cone(10,15)==1570.7963267948965\n"
+    "assert volume_cone(19,17)==6426.651371693521"
+)
+SPHERE = (
+    "Write a function to find the volume of a sphere.\nYour code should pass these tests:\n\n"
+    "assert volume_sphere(10)==4188.790204786391\nassert volume_sphere(25)==65449.84694978735\n"
+    "assert volume_sphere(20)==33510.32163829113"
+)
+MATH = {"m1": EGGS, "m2": GARDEN, "m3": SECOND_LARGEST, "m4": DIVISORS, "m5": CONE}
 PLANTED = {
     # 3 words changed, one in each third of the text
     "p1": EGGS.replace("Your friend", "Your cousin")
@@ -70,6 +82,7 @@ PLANTED = {
     "p7": "A bag holds 5 red and 7 blue marbles. Two marbles are drawn at random without replacement. The "
     "probability that both are red can be written as $\\tfrac{m}{n}$ , where $m$ and $n$ are relatively prime "
     "positive integers. Find $m+n$ .",
+    "p8": SPHERE,  # close to m5 by embedding, a different problem
 }
 SOURCES = ("math", "planted")  # names of the repo's registry, so they are partitions whichever way those are defined
 STAGES = [raw_problems, normalized_problems, filtered_problems, decontaminated_problems, problem_signatures]

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from resources.embeddings import EmbeddingResource, UncalibratedModelError
+from resources.embeddings import DedupCosines, EmbeddingResource, UncalibratedModelError
 from resources.embeddings.openai_backend import EmbeddingError
 from tests.curation.openai_stub import openai_stub
 
@@ -102,9 +102,15 @@ def test_endpoint_failures_are_loud():
 def test_thresholds_are_per_model():
     wordllama = EmbeddingResource()
     key = wordllama.known_key()
-    assert (wordllama.threshold(key, "dedup"), wordllama.threshold(key, "decontaminate")) == (0.83, 0.94)
+    rule = wordllama.dedup_cosines(key)
+    assert (rule.alone, rule.few_differences, rule.contained, rule.same_content) == (0.97, 0.80, 0.87, 0.70)
+    assert (wordllama.threshold(key, "dedup"), wordllama.threshold(key, "decontaminate")) == (0.70, 0.94)
     with pytest.raises(UncalibratedModelError, match="AMD_EMBEDDING_DEDUP_THRESHOLD"):
         EmbeddingResource(backend="openai", model="BAAI/bge-m3").threshold("openai:BAAI/bge-m3@1024", "dedup")
+    with pytest.raises(UncalibratedModelError, match="AMD_EMBEDDING_DEDUP_THRESHOLD"):
+        EmbeddingResource(backend="openai", model="BAAI/bge-m3").dedup_cosines("openai:BAAI/bge-m3@1024")
+    plain = EmbeddingResource(dedup_threshold="0.9").dedup_cosines("openai:x@8")
+    assert plain == DedupCosines.single(0.9) and plain.cosine_only, "a configured threshold is a plain cosine rule"
     configured = EmbeddingResource(decontamination_threshold="0.93")
     assert configured.threshold("openai:x@8", "decontaminate") == 0.93
     with pytest.raises(ValueError, match=r"\(0, 1\]"):

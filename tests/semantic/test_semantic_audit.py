@@ -23,10 +23,10 @@ def test_clusters_and_funnel_show_the_semantic_duplicates(pipeline, tmp_path):
         ).fetchall()
     ((kept, kept_source, size, sources, crosses, similarity),) = clusters
     assert (kept, kept_source, size, sources, crosses) == (problem_id("math", "m2"), "math", 2, "math,planted", True)
-    assert similarity >= 0.83
-    # planted: 6 decontaminated rows in, 3 survive both dedup stages (exact, MinHash and semantic drop one each)
+    assert similarity >= 0.80, "confirmed by few differing content tokens, above that rule's floor"
+    # planted: 7 decontaminated rows in, 4 survive both dedup stages (exact, MinHash and semantic drop one each)
     assert funnel == [
-        ("dedup", "exact_duplicate", "planted", 1, 6, 3),
-        ("dedup", "near_duplicate", "planted", 1, 6, 3),
-        ("dedup", "semantic_duplicate", "planted", 1, 6, 3),
+        ("dedup", "exact_duplicate", "planted", 1, 7, 4),
+        ("dedup", "near_duplicate", "planted", 1, 7, 4),
+        ("dedup", "semantic_duplicate", "planted", 1, 7, 4),
     ]

@@ -1,5 +1,6 @@
 """Semantic dedup on a real two-source run: near-duplicates across sources merged by source priority, unrelated
-problems kept, vectors cached per (text, model), the stages refusing stale inputs."""
+problems kept (also two templated MBPP problems whose embeddings are close), vectors cached per (text, model), the
+stages refusing stale inputs."""
 
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ def test_near_duplicates_across_sources_keep_the_higher_priority_copy(pipeline):
     assert (numbers["stage"], numbers["reason"]) == ("dedup", "semantic_duplicate"), numbers
     assert numbers["detail"]["kept_problem_id"] == problem_id("math", "m2")
     assert numbers["detail"]["kept_source"] == "math" and numbers["detail"]["model"] == KEY
-    assert 0.83 <= numbers["detail"]["similarity"] < 1.0
+    assert 0.80 <= numbers["detail"]["similarity"] < 0.97, "below the cosine that decides alone"
+    # "garden" -> "lawn" three times and "uniform" -> "constant": 4 of 22 content tokens, allowed for that length
+    assert (numbers["detail"]["rule"], numbers["detail"]["differing_tokens"]) == ("few_differences", 4)
     minhash = pipeline.lakehouse.read(DEDUP_DECISIONS.name, filter=ds.field("problem_id") == numbers["problem_id"])
     assert minhash.column("is_kept").to_pylist() == [True], "exact/MinHash dedup kept it"
     assert rejection(pipeline, problem_id("planted", "p3"))["reason"] == "exact_duplicate"
@@ -41,12 +44,25 @@ def test_near_duplicates_across_sources_keep_the_higher_priority_copy(pipeline):
 
 def test_unrelated_problems_are_kept_and_curated(pipeline):
     kept = curated(pipeline)
-    assert {problem_id("math", key) for key in ("m1", "m2", "m3", "m4")} <= kept
-    assert {problem_id("planted", "p4"), problem_id("planted", "p5"), problem_id("planted", "p7")} <= kept
+    assert {problem_id("math", key) for key in ("m1", "m2", "m3", "m4", "m5")} <= kept
+    assert {problem_id("planted", key) for key in ("p4", "p5", "p7", "p8")} <= kept
     assert not {problem_id("planted", key) for key in ("p1", "p2", "p3", "p6")} & kept
     decisions = pipeline.lakehouse.read("semantic_dedup_decisions")
-    assert decisions.num_rows == 8, "one decision per exact/MinHash survivor (not p1, p3, nor the decontaminated p6)"
-    assert set(decisions.column("threshold").to_pylist()) == {0.83}
+    assert decisions.num_rows == 10, "one decision per exact/MinHash survivor (not p1, p3, nor the decontaminated p6)"
+    assert set(decisions.column("threshold").to_pylist()) == {0.70}, "the rule's lowest cosine"
+
+
+def test_templated_look_alikes_are_candidates_the_content_check_rejects(pipeline):
+    """MBPP's cone and sphere volumes: cosine 0.91, over the plain 0.83 threshold, but their asserts call different
+    functions (6 content tokens differ on each side), so both are kept."""
+    decisions = pipeline.lakehouse.read("semantic_dedup_decisions")
+    rows = {row["problem_id"]: row for row in decisions.to_pylist()}
+    cone, sphere = problem_id("math", "m5"), problem_id("planted", "p8")
+    assert rows[cone]["is_kept"] and rows[sphere]["is_kept"]
+    result = pipeline.run(["semantic_dedup_decisions"])
+    shown = metadata(result, "semantic_dedup_decisions")
+    assert shown["candidate_pairs"] > shown["duplicate_pairs"] == 1, "m5~p8 proposed, only m2~p2 confirmed"
+    assert shown["duplicate_pairs_by_rule"] == {"cosine": 0, "few_differences": 1, "contained": 0, "same_content": 0}
 
 
 def test_embeddings_are_cached_by_text_and_model(pipeline):
@@ -54,13 +70,13 @@ def test_embeddings_are_cached_by_text_and_model(pipeline):
     assert (
         metadata(again, "problem_embeddings")["embeddings_computed"],
         metadata(again, "problem_embeddings")["embeddings_reused"],
-    ) == (0, 6)
+    ) == (0, 7)
     small = EmbeddingResource(dim=64, dedup_threshold="0.86")
     switched = pipeline.run(["problem_embeddings"], "planted", embedder=small)
-    assert metadata(switched, "problem_embeddings")["embeddings_computed"] == 6
+    assert metadata(switched, "problem_embeddings")["embeddings_computed"] == 7
     models = pipeline.lakehouse.read(PROBLEM_EMBEDDINGS.name, columns=["model"], filter=ds.field("source") == "planted")
     counts = {row["values"]: row["counts"] for row in models.column("model").value_counts().to_pylist()}
-    assert counts == {KEY: 6, "wordllama:l2_supercat@64": 6}, "the old model's vectors are still there"
+    assert counts == {KEY: 7, "wordllama:l2_supercat@64": 7}, "the old model's vectors are still there"
     # math has no vectors under the new model yet: semantic dedup refuses rather than skipping problems
     stale = pipeline.run(["semantic_dedup_decisions"], embedder=small, raise_on_error=False)
     assert not stale.success
@@ -111,7 +127,9 @@ def test_an_openai_compatible_endpoint_embeds_and_dedups(tmp_path):
     assert {entry["path"] for entry in log} == {"/v1/embeddings"} and all(len(e["input"]) <= 4 for e in log)
     row = rejection(pipeline, problem_id("planted", "p2"))
     assert row["reason"] == "semantic_duplicate" and row["detail"]["model"] == f"openai:stub-embed@{len(vocabulary)}"
-    assert pc.sum(pipeline.lakehouse.read("semantic_dedup_decisions").column("is_kept")).as_py() >= 6
+    assert pc.sum(pipeline.lakehouse.read("semantic_dedup_decisions").column("is_kept")).as_py() >= 8
+    assert set(pipeline.lakehouse.read("semantic_dedup_decisions").column("threshold").to_pylist()) == {0.95}
+    assert row["detail"]["rule"] == "cosine", "a configured threshold is a plain cosine rule"
 
 
 def test_lineage_names_the_semantic_duplicate_and_its_cosine(pipeline):
