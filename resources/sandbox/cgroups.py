@@ -19,6 +19,7 @@ NPROC and the OOM preference still apply).
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from pathlib import Path
 
@@ -41,21 +42,27 @@ class SlotCgroup:
     def __init__(self, dirs: list[Path], version: int) -> None:
         self.dirs = dirs
         self.version = version
+        self._events_fd: int | None = None  # the OOM counter's file, kept open: read for every case
 
     def add(self, pid: int) -> None:
         for directory in self.dirs:
             (directory / "cgroup.procs").write_text(str(pid))
 
     def oom_kills(self) -> int:
-        name = "memory.events" if self.version == 2 else "memory.oom_control"
         with contextlib.suppress(OSError, ValueError):
-            for line in (self.dirs[0] / name).read_text().splitlines():
+            if self._events_fd is None:
+                name = "memory.events" if self.version == 2 else "memory.oom_control"
+                self._events_fd = os.open(self.dirs[0] / name, os.O_RDONLY | os.O_CLOEXEC)
+            for line in os.pread(self._events_fd, 4096, 0).decode("ascii").splitlines():
                 key, _, value = line.partition(" ")
                 if key == "oom_kill":
                     return int(value)
         return 0
 
     def remove(self) -> None:
+        if self._events_fd is not None:
+            os.close(self._events_fd)
+            self._events_fd = None
         for directory in self.dirs:
             for _ in range(50):  # processes may still be exiting
                 try:
