@@ -24,12 +24,19 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resources.sandbox.seccomp import build_filter
+from resources.sandbox.seccomp import build_filter, build_single_process_filter
 
 INSTALL_HINT = "install it with `apt-get install -y bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap`"
 MODES = ("zygote", "launch")
 HARNESS_DIR = "/opt/amd"
-_MODULES = {"harness.py": "_amd_harness", "harness_child.py": "_amd_harness_child", "zygote.py": "_amd_zygote"}
+_MODULES = {
+    "harness.py": "_amd_harness",
+    "harness_child.py": "_amd_harness_child",
+    "case_io.py": "_amd_case_io",
+    "runner.py": "_amd_runner",
+    "runner_control.py": "_amd_runner_control",
+    "zygote.py": "_amd_zygote",
+}
 _SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
 # Only what dynamic linking and compilers need from /etc: no passwd, shadow, hosts, resolv.conf.
@@ -61,6 +68,7 @@ class LaunchSpec:
     extra_ro_binds: tuple[str, ...] = ()
     seccomp_outer: bytes = field(default=b"", repr=False)
     seccomp_sample: bytes = field(default=b"", repr=False)
+    seccomp_runner: bytes = field(default=b"", repr=False)
 
 
 def resolve_launch(
@@ -95,6 +103,7 @@ def resolve_launch(
     try:
         seccomp_outer = build_filter(allow_namespace_setup=mode == "zygote")
         seccomp_sample = build_filter(allow_namespace_setup=False)
+        seccomp_runner = build_single_process_filter()
     except ValueError as exc:
         raise SandboxUnavailableError(str(exc)) from exc
     return LaunchSpec(
@@ -108,6 +117,7 @@ def resolve_launch(
         extra_ro_binds=extra_ro_binds,
         seccomp_outer=seccomp_outer,
         seccomp_sample=seccomp_sample,
+        seccomp_runner=seccomp_runner,
     )
 
 

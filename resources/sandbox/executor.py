@@ -103,6 +103,7 @@ class Slot:
             uid=self.uid if self._spec.privileged else -1,
             tmp_bytes=self._spec.tmp_bytes,
             seccomp=self._spec.seccomp_sample,
+            seccomp_runner=self._spec.seccomp_runner,
         )
         blob = marshal.dumps(job)
         start = time.monotonic()

@@ -3,24 +3,27 @@
 The host compiles it to ``/opt/amd/_amd_harness.pyc`` and runs it with ``python -I -S -B -X utf8``: it imports
 only the stdlib and its sibling ``_amd_harness_child``, never this package. It starts as uid 0 holding only
 CAP_KILL, CAP_SETUID and CAP_SETGID (no_new_privs and our seccomp filter are in place) and it never executes
-untrusted code itself: every test case runs in a forked child that first applies the rlimits and drops to the
-slot's unprivileged uid. The children run under another uid, so they cannot signal, ptrace or read the
-harness and cannot tamper with the report it sends.
+untrusted code itself: every test case runs in an unprivileged process that first applies the rlimits and drops
+to the slot's uid: the sample's shared runner (Python stdio/function_call cases, ``runner_control``) or a
+forked child of its own. Those run under another uid, so they cannot signal, ptrace or read the harness and
+cannot tamper with the report it sends.
 
 Wire protocol
   host -> harness: one ``marshal`` job (program, test *inputs*, limits, uid) on stdin in launch mode, or one
       frame of the zygote's job stream. Expected outputs are never part of it.
   harness -> host, stdout: JSON lines, written only by this process. Children never hold this fd (their fds 0-2
       are the case pipes, everything above 3 is closed), so whatever a program prints is data, not protocol.
-  child -> harness, fd 3 ("status pipe"): one record, ``OK <nonce>`` / ``RET <nonce> <json>`` /
-      ``EXC <exception type>`` / ``BAD <type>``. The nonce is fresh per case; the host only accepts a pass when it
-      sees the record with the right nonce, so ``exit(0)`` before the asserts can never count as a pass.
+  child -> harness, fd 3 ("status pipe"; in the shared runner, its channel socket): one record, ``OK <nonce>`` /
+      ``RET <nonce> <json>`` / ``EXC <exception type>`` / ``BAD <type>``. The nonce is fresh per case; the host
+      only accepts a pass when it sees the record with the right nonce, so ``exit(0)`` before the asserts can
+      never count as a pass.
 """
 
 # In-sandbox code keeps to plain try/except: no contextlib (one import less at every start, and
 # nothing a program that ran in the same process could have patched).
 # ruff: noqa: SIM105
 
+import _signal
 import marshal
 import os
 import resource
@@ -29,9 +32,8 @@ import signal
 import time
 from binascii import b2a_base64
 
+import _amd_case_io as case_io
 import _amd_harness_child as child
-
-_STDERR_TAIL = 4096
 
 
 def _read_all(fd):
@@ -59,9 +61,18 @@ def _json_value(value):
     return repr(value)
 
 
-def emit(**fields):
+_deferred = []
+
+
+def emit(defer=False, **fields):
+    """Send one event line to the host; `defer` holds it back until the next event that is not deferred (one
+    write, one wake-up of the host, for a sample's shared-runner cases)."""
     body = ",".join('"' + key + '":' + _json_value(val) for key, val in fields.items())
-    child.write_all(1, ("{" + body + "}\n").encode("ascii"))
+    _deferred.append(("{" + body + "}\n").encode("ascii"))
+    if not defer:
+        lines = b"".join(_deferred)
+        _deferred.clear()
+        child.write_all(1, lines)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -104,27 +115,20 @@ def _run_child(uid, limits, stdin_fd, target, wall_s, stdout_cap, stderr_cap):
     them all), which is what decides a time limit; the wall backstop only stops programs that block.
     """
     cpu_before = _children_cpu()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    status_r, status_w = os.pipe()
+    pipes = case_io.CasePipes(stdout_cap, stderr_cap)
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        child.child_main(uid, limits, stdin_fd, out_w, err_w, status_w, target)
-    for fd in (out_w, err_w, status_w):
-        os.close(fd)
+        child.child_main(uid, limits, stdin_fd, *pipes.writers(), target)
+    pipes.close_writers()
     pidfd = os.pidfd_open(pid)
-    buffers = {out_r: [], err_r: [], status_r: []}
-    sizes = {out_r: 0, err_r: 0, status_r: 0}
-    caps = {out_r: stdout_cap, err_r: stderr_cap, status_r: stdout_cap + 4096}
     poller = select.poll()
-    for fd in (out_r, err_r, status_r, pidfd):
-        poller.register(fd, select.POLLIN)
-    open_pipes = {out_r, err_r, status_r}
+    pipes.register(poller, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
     state = "exit"
     deadline = start + wall_s
     exited = False
-    while not exited:
+    while not exited and state == "exit":
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             state = "timeout"
@@ -132,33 +136,11 @@ def _run_child(uid, limits, stdin_fd, target, wall_s, stdout_cap, stderr_cap):
         for fd, _ in poller.poll(remaining * 1000.0):
             if fd == pidfd:
                 exited = True
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                poller.unregister(fd)
-                open_pipes.discard(fd)
-                continue
-            buffers[fd].append(chunk)
-            sizes[fd] += len(chunk)
-            if sizes[fd] > caps[fd]:
+            elif pipes.read(fd, poller):
                 state = "output_limit"
-        if state != "exit":
-            break
-    if exited:
-        # The child is gone; grandchildren may still hold the pipes open, so drain without blocking.
-        for fd in open_pipes:
-            os.set_blocking(fd, False)
-            while sizes[fd] <= caps[fd]:
-                try:
-                    chunk = os.read(fd, 65536)
-                except BlockingIOError:
-                    break
-                if not chunk:
-                    break
-                buffers[fd].append(chunk)
-                sizes[fd] += len(chunk)
-            if sizes[fd] > caps[fd]:
-                state = "output_limit"
+    # The child is gone; grandchildren may still hold the pipes open, so drain without blocking.
+    if exited and pipes.drain():
+        state = "output_limit"
     try:
         os.kill(-1, signal.SIGKILL)
     except ProcessLookupError:
@@ -166,19 +148,16 @@ def _run_child(uid, limits, stdin_fd, target, wall_s, stdout_cap, stderr_cap):
     _, status = os.waitpid(pid, 0)
     survivors = _kill_all()
     elapsed = time.monotonic() - start
-    for fd in (out_r, err_r, status_r, pidfd):
-        os.close(fd)
-    stderr = b"".join(buffers[err_r])
-    return {
-        "st": state,
-        "code": os.waitstatus_to_exitcode(status),
-        "t": round(elapsed, 6),
-        "cpu": round(_children_cpu() - cpu_before, 6),
-        "out": b"".join(buffers[out_r])[: stdout_cap + 1],
-        "err": stderr[-_STDERR_TAIL:],
-        "res": b"".join(buffers[status_r])[: caps[status_r]],
-        "survivors": survivors,
-    }
+    os.close(pidfd)
+    pipes.close()
+    return dict(
+        st=state,
+        code=os.waitstatus_to_exitcode(status),
+        t=round(elapsed, 6),
+        cpu=round(_children_cpu() - cpu_before, 6),
+        survivors=survivors,
+        **pipes.collected(),
+    )
 
 
 def _compile_cpp(job, devnull):
@@ -210,13 +189,82 @@ def _compile_python(job):
     return program, None
 
 
-def _stdin_fd(text, devnull):
-    if text is None:
-        return devnull, False
-    fd = os.memfd_create("stdin", 0)
-    child.write_all(fd, text.encode("utf-8", "surrogateescape"))
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd, True
+def _compile_job(job, devnull):
+    """(program code, setup code) of a Python job, (None, None) for C++; None when compiling failed (reported)."""
+    if job["language"] == "cpp":
+        run = _compile_cpp(job, devnull)
+        emit(ev="compile", ok=run["ok"], st=run["st"], code=run["code"], t=run["t"], err=run["err"])
+        return (None, None) if run["ok"] else None
+    program_code, error = _compile_python(job)
+    if program_code is None:
+        emit(ev="compile", ok=False, st="exit", code=1, t=0.0, err=error.encode("utf-8", "replace"))
+        return None
+    setup_code = compile(job["setup"], "<setup>", "exec", dont_inherit=True) if job.get("setup") else None
+    if job["kind"] == "function_call":
+        import _json  # noqa: F401  (imported once here so every forked case has it)
+    return program_code, setup_code
+
+
+def _runner_session(job, program_code):
+    """The sample's shared runner when the job asks for one and its cases can use it, else None."""
+    if not job.get("reuse_process") or job["language"] != "python":
+        return None
+    import _amd_runner_control as runner_control  # only jobs that use it pay for its imports (socket)
+
+    if job["kind"] not in runner_control.KINDS:
+        return None
+    return runner_control.RunnerSession(job, program_code)
+
+
+def _run_in_own_process(job, index, case, compiled, nonce, devnull):
+    """The case in a forked process of its own (the classic path; C++ and assert cases always take it)."""
+    kind = job["kind"]
+    program_code, setup_code = compiled
+    case_code = None
+    if kind == "assert":
+        try:
+            case_code = compile(case["code"], "<test>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            raise RuntimeError("test case " + str(index) + " does not compile: " + str(exc)) from None
+    stdin_fd, owned = case_io.stdin_fd(case.get("input") if kind == "stdio" else None, devnull)
+    if job["language"] == "cpp":
+        target = lambda: child.exec_program(["/tmp/prog"])  # noqa: E731
+    else:
+        target = lambda: child.python_child(job, program_code, case_code, setup_code, case, nonce)  # noqa: E731
+    limits = job["limits"]
+    try:
+        return _run_child(
+            job["uid"], limits, stdin_fd, target, limits["wall_s"], limits["stdout_cap"], limits["stderr_cap"]
+        )
+    finally:
+        if owned:
+            os.close(stdin_fd)
+
+
+def _empty_tmp(job, devnull):
+    """Remove what a program left in /tmp, as the slot's uid (the owner of all of it; root holds no
+    CAP_DAC_OVERRIDE here)."""
+    if os.listdir("/tmp"):
+        limits = job["limits"]
+        target = lambda: child.empty_directory("/tmp")  # noqa: E731
+        _run_child(job["uid"], limits, devnull, target, limits["wall_s"], limits["stdout_cap"], limits["stderr_cap"])
+
+
+def _run_case(job, index, compiled, session, devnull):
+    """One case: in the shared runner when there is one and its outcome counts, else in a process of its own."""
+    case = job["cases"][index]
+    nonce = os.urandom(16).hex()
+    attempts = 0
+    if session is not None:
+        run, attempts = session.run_case(index, nonce, case, devnull)
+        if run is not None:
+            return dict(run, nonce=nonce, shared=True, again=attempts > 1)
+        if attempts:
+            _empty_tmp(job, devnull)  # the runner only takes cases while /tmp is empty: run again from there
+    run = _run_in_own_process(job, index, case, compiled, nonce, devnull)
+    if session is not None:
+        session.note(run)
+    return dict(run, nonce=nonce, shared=False, again=attempts > 0)
 
 
 def run_job(job):
@@ -228,51 +276,49 @@ def run_job(job):
     started = time.monotonic()
     # pid 1 only receives the signals it has handlers for; Python has one for SIGINT. Ignore it so that no
     # process of the sandbox can interrupt the harness (children restore the default).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # _signal: no enum conversions in a fresh process
     devnull = os.open("/dev/null", os.O_RDWR)
     os.dup2(devnull, 0)  # the job pipe (a zygote's job stream) is not for us past this point
-    limits = job["limits"]
-    kind = job["kind"]
-    setup_code = None
-    if job["language"] == "cpp":
-        run = _compile_cpp(job, devnull)
-        emit(ev="compile", ok=run["ok"], st=run["st"], code=run["code"], t=run["t"], err=run["err"])
-        if not run["ok"]:
-            emit(ev="done", t=round(time.monotonic() - started, 6))
-            return
-        program_code = None
-    else:
-        program_code, error = _compile_python(job)
-        if program_code is None:
-            emit(ev="compile", ok=False, st="exit", code=1, t=0.0, err=error.encode("utf-8", "replace"))
-            emit(ev="done", t=round(time.monotonic() - started, 6))
-            return
-        if job.get("setup"):
-            setup_code = compile(job["setup"], "<setup>", "exec", dont_inherit=True)
-        if kind == "function_call":
-            import _json  # noqa: F401  (imported once here so every forked case has it)
-    for index, case in enumerate(job["cases"]):
-        nonce = os.urandom(16).hex()
-        case_code = None
-        if kind == "assert":
-            try:
-                case_code = compile(case["code"], "<test>", "exec", dont_inherit=True)
-            except (SyntaxError, ValueError) as exc:
-                raise RuntimeError("test case " + str(index) + " does not compile: " + str(exc)) from None
-        stdin_fd, owned = _stdin_fd(case.get("input") if kind == "stdio" else None, devnull)
-        if job["language"] == "cpp":
-            target = lambda: child.exec_program(["/tmp/prog"])  # noqa: E731
-        else:
-            target = lambda: child.python_child(job, program_code, case_code, setup_code, case, nonce)  # noqa: E731,B023
-        run = _run_child(
-            job["uid"], limits, stdin_fd, target, limits["wall_s"], limits["stdout_cap"], limits["stderr_cap"]
-        )
-        if owned:
-            os.close(stdin_fd)
-        emit(ev="case", i=index, nonce=nonce, **run)
-        if run["st"] == "timeout" and job.get("stop_after_timeout", True):
-            break
+    compiled = _compile_job(job, devnull)
+    session = None if compiled is None else _runner_session(job, compiled[0])
+    try:
+        for index in range(len(job["cases"]) if compiled else 0):
+            run = _run_case(job, index, compiled, session, devnull)
+            # A shared runner's case cannot trip the sample's cgroup (one process, under RLIMIT_AS): its event can
+            # wait; a case in its own process is reported at once, so the host sees an OOM kill at that case.
+            emit(defer=run["shared"], ev="case", i=index, **run)
+            if run["st"] == "timeout" and job.get("stop_after_timeout", True):
+                break
+    finally:
+        if session is not None:
+            session.close()
     emit(ev="done", t=round(time.monotonic() - started, 6))
+
+
+_WARM_UP_PROGRAM = "import sys\ndef f(n):\n    return [i * i for i in range(n)]\nprint(sum(f(int(input()))))\n"
+
+
+def warm_up():
+    """Do once, in a zygote, what every sample's fresh process would otherwise do for the first time itself.
+
+    A first use allocates and touches memory (the parser's tables above all: ~1 ms and ~200 page faults of
+    every sample); done here, every process forked afterwards shares the result."""
+    compile(_WARM_UP_PROGRAM, "<warm-up>", "exec", dont_inherit=True)
+    devnull = os.open("/dev/null", os.O_RDWR)
+    try:
+        open(devnull, encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False).close()
+        for stream in child.open_output(devnull, devnull):
+            stream.close()
+        stdin_fd, _ = case_io.stdin_fd("1\n", devnull)
+        os.close(stdin_fd)
+        pipes = case_io.CasePipes(1, 1)
+        poller = select.poll()
+        pipes.register(poller, select.POLLIN)
+        poller.poll(0)
+        pipes.close()
+    finally:
+        os.close(devnull)
+    child.prepare_seccomp()
 
 
 def emit_error(exc):

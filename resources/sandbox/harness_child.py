@@ -1,10 +1,11 @@
-"""Child side of the in-sandbox harness: the code that runs in the forked process of one test case.
+"""Child side of the in-sandbox harness: the code that runs in the unprivileged process of a test case.
 
 Runs inside the sandbox only (compiled to ``/opt/amd/_amd_harness_child.pyc``; stdlib only). It applies the
-rlimits, drops to the slot's unprivileged uid and then executes the program and the test. Everything after the
-program starts runs in the same process as untrusted code, so nothing this module reports is trusted beyond
-"this is what the program did": the host only accepts a pass with the per-case nonce record (assert, function
-call) or from comparing stdout with an expected output the sandbox never sees (stdio).
+rlimits, drops to the slot's unprivileged uid and then executes the program and the test, either in a forked
+process of its own (``python_child``) or in the sample's shared runner (``run_python_case``, see ``runner.py``).
+Everything after the program starts runs in the same process as untrusted code, so nothing this module reports is
+trusted beyond "this is what the program did": the host only accepts a pass with the per-case nonce record
+(assert, function call) or from comparing stdout with an expected output the sandbox never sees (stdio).
 """
 
 # In-sandbox code keeps to plain try/except and open(): no contextlib (one import less at every start, and
@@ -21,6 +22,7 @@ STATUS_FD = 3
 HARNESS_FAILED = 120
 ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
 _HARNESS_DIR = "/opt/amd"
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
 
 
 def write_all(fd, data):
@@ -29,7 +31,8 @@ def write_all(fd, data):
         view = view[os.write(fd, view) :]
 
 
-def _drop_privileges(uid, limits):
+def drop_privileges(uid, limits):
+    """Apply the rlimits and become the slot's unprivileged uid (every capability goes with uid 0)."""
     lim = resource.setrlimit
     lim(resource.RLIMIT_CORE, (0, 0))
     lim(resource.RLIMIT_CPU, (limits["cpu_s"], limits["cpu_s"] + 1))
@@ -49,6 +52,33 @@ def _drop_privileges(uid, limits):
         os.setresuid(uid, uid, uid)  # clears every capability: real, effective and saved uid are non-zero
     # NPROC counts tasks (threads included) of the real uid; per-slot uids keep sandboxes from sharing a budget.
     lim(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))
+
+
+_SECCOMP = {}  # the ctypes pieces, made on first use: most processes never install a filter
+
+
+def prepare_seccomp():
+    """Load what `install_seccomp` needs (ctypes, a libc handle, the prog struct); a zygote does it once."""
+    if not _SECCOMP:
+        import ctypes
+
+        class SockFprog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        _SECCOMP.update(ctypes=ctypes, fprog=SockFprog, libc=ctypes.CDLL(None, use_errno=True))
+
+
+def install_seccomp(program):
+    """Install a classic-BPF filter (raw ``struct sock_filter[]``) on this process; filters only ever stack.
+
+    Needs no_new_privs (bwrap sets it for the whole sandbox) or CAP_SYS_ADMIN."""
+    prepare_seccomp()
+    ctypes, libc = _SECCOMP["ctypes"], _SECCOMP["libc"]
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SECCOMP["fprog"](len(program) // 8, ctypes.addressof(buffer))
+    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "seccomp: " + os.strerror(err))
 
 
 def _status(record):
@@ -83,11 +113,11 @@ def _flush_streams(streams):
             pass
 
 
-def _finish_interpreter():
+def _finish_interpreter(finish_threads):
     # What Py_Finalize would do: wait for non-daemon threads (a common trick to get a bigger stack is to run
     # main() in a thread) and run atexit handlers, so stdio programs behave as under a real interpreter.
     threading = sys.modules.get("threading")
-    if threading is not None:
+    if finish_threads and threading is not None:
         threading._shutdown()
     import atexit
 
@@ -179,17 +209,38 @@ def _encode_str(text):
 
 
 def python_child(job, program_code, case_code, setup_code, case, nonce):
+    os._exit(run_python_case(job, program_code, case_code, setup_code, case, nonce, finish_threads=True))
+
+
+def prepare_python_process():
+    """What every process that runs Python programs needs once: no harness dir on the path, exit() that raises."""
     import builtins
 
-    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False)
-    out = open(1, "w", encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False)
-    err = open(2, "w", encoding="utf-8", errors="backslashreplace", newline="\n", closefd=False, buffering=1)
-    sys.stdout = sys.__stdout__ = out
-    sys.stderr = sys.__stderr__ = err
-    sys.argv = ["solution.py"]
     if _HARNESS_DIR in sys.path:
         sys.path.remove(_HARNESS_DIR)
     builtins.exit = builtins.quit = _exit_builtin
+
+
+def open_output(out_fd, err_fd):
+    """The text streams a program gets as stdout and stderr."""
+    out = open(out_fd, "w", encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False)
+    err = open(err_fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n", closefd=False, buffering=1)
+    return out, err
+
+
+def run_python_case(job, program_code, case_code, setup_code, case, nonce, finish_threads):
+    """Run the program (and the case's test) on fds 0-3 as they are; return the exit code a process would have.
+
+    ``finish_threads``: join non-daemon threads at the end as interpreter exit would (a shared runner cannot have
+    any: creating one kills it)."""
+    import builtins
+
+    prepare_python_process()
+    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False)
+    out, err = open_output(1, 2)
+    sys.stdout = sys.__stdout__ = out
+    sys.stderr = sys.__stderr__ = err
+    sys.argv = ["solution.py"]
     kind = job["kind"]
     module = type(sys)("__main__" if kind == "stdio" else "solution")
     namespace = module.__dict__
@@ -221,7 +272,7 @@ def python_child(job, program_code, case_code, setup_code, case, nonce):
             else:
                 _status(b"RET " + nonce.encode("ascii") + b" " + text.encode("ascii"))
         else:
-            _finish_interpreter()
+            _finish_interpreter(finish_threads)
             _status(ok_record)
     except SystemExit as exc:
         code = _exit_code(exc)
@@ -236,7 +287,23 @@ def python_child(job, program_code, case_code, setup_code, case, nonce):
             pass
         code = 1
     _flush_streams((sys.stdout, sys.stderr, out, err))
-    os._exit(code)
+    return code
+
+
+def empty_directory(path):
+    """Remove everything below `path` without following symlinks (as the uid that owns it), then exit."""
+    _remove_below(path)
+    os._exit(0)
+
+
+def _remove_below(path):
+    for entry in os.scandir(path):
+        if entry.is_dir(follow_symlinks=False):
+            os.chmod(entry.path, 0o700)  # a program may have locked its own directory
+            _remove_below(entry.path)
+            os.rmdir(entry.path)
+        else:
+            os.unlink(entry.path)
 
 
 def child_main(uid, limits, stdin_fd, out_w, err_w, status_w, target):
@@ -247,7 +314,7 @@ def child_main(uid, limits, stdin_fd, out_w, err_w, status_w, target):
         os.dup2(status_w, STATUS_FD)
         os.closerange(STATUS_FD + 1, 1 << 20)  # the report pipe and every other harness fd
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        _drop_privileges(uid, limits)
+        drop_privileges(uid, limits)
         os.chdir("/tmp")
         target()
     except BaseException as exc:

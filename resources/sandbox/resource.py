@@ -79,6 +79,12 @@ class SandboxResource(dg.ConfigurableResource):
     compile_memory_limit_mb: int = Field(default=2048, description="RLIMIT_AS for the compiler.")
     strict_assert_eq: bool = Field(default=True, description="Rewrite == in asserts to defeat always-equal objects.")
     stop_after_timeout: bool = Field(default=True, description="Skip remaining tests after a time limit.")
+    reuse_process: bool = Field(
+        default=True,
+        description="Python stdio/function_call tests of a sample run one after another in one unprivileged "
+        "process that may not create threads or processes (one fork per sample instead of per test); a test "
+        "that does not end cleanly there runs again in a process of its own. False: a process per test.",
+    )
     prewarm: bool = Field(default=True, description="launch mode: keep each slot's next sandbox launched.")
     extra_ro_binds: list[str] = Field(default=[], description="Extra host paths bound read-only (e.g. a venv).")
 
@@ -201,7 +207,9 @@ class SandboxResource(dg.ConfigurableResource):
     def _run_on(self, slot: Slot, program: str, spec: TestSpec) -> CodeVerdict:
         try:
             job = self._job(program, spec)
-            budget = len(spec.cases) * (self.wall_backstop_s + 1.0) + 10.0
+            # A test that fails in the shared runner runs again in its own process: up to two backstops each.
+            reruns = 2 if self.reuse_process else 1
+            budget = len(spec.cases) * (reruns * self.wall_backstop_s + 1.0) + 10.0
             if spec.language == "cpp":
                 budget += self.compile_time_limit_s
             run = slot.run(job, min(budget, self.sample_time_limit_s), self._report_cap(len(spec.cases)))
@@ -232,6 +240,7 @@ class SandboxResource(dg.ConfigurableResource):
             "cases": sandbox_cases(spec, self.strict_assert_eq),
             "limits": limits,
             "stop_after_timeout": self.stop_after_timeout,
+            "reuse_process": self.reuse_process,
         }
         if spec.language == "cpp":
             job["compile"] = {

@@ -9,6 +9,9 @@ Sockets: only AF_UNIX, AF_INET and AF_INET6 can be created (socket, socketpair);
 EAFNOSUPPORT. Network namespaces confine IP, not every family: AF_VSOCK is a VM-to-host channel that a fresh
 network namespace does not cut, and packet, netlink, alg or bluetooth sockets reach kernel code no test needs.
 Everything else is allowed: the namespaces, rlimits and uid do the real confinement.
+
+The shared runner (``runner.py``) stacks a second filter on top: creating a thread or a process, or exec'ing,
+kills it, so it stays one single-threaded process whose own CPU clock is all the CPU its cases used.
 """
 
 from __future__ import annotations
@@ -27,16 +30,24 @@ _RET_ALLOW = 0x7FFF0000
 _RET_KILL_PROCESS = 0x80000000
 _RET_ERRNO = 0x00050000
 _CLONE_NEWUSER = 0x10000000
+_CLONE_NEWPID = 0x20000000
 # Offsets in struct seccomp_data: nr (int), arch (u32), instruction pointer (u64), args[6] (u64 each).
 _OFF_NR = 0
 _OFF_ARCH = 4
 _OFF_ARG0_LOW = 16  # little-endian: low 32 bits of args[0] come first
+_OFF_ARG1_LOW = 24
 
 _X32_SYSCALL_BIT = 0x40000000
 # The only socket families a sample may create: AF_UNIX, AF_INET, AF_INET6.
 ALLOWED_SOCKET_FAMILIES = (1, 2, 10)
 # Per architecture: socket and socketpair (their first argument is the family).
 _SOCKET_CALLS = {"x86_64": (41, 53), "aarch64": (198, 199)}
+
+# Per architecture: the syscalls that create a task or replace the program (aarch64 has no fork and vfork).
+_PROCESS_CALLS = {
+    "x86_64": {"fork": 57, "vfork": 58, "clone": 56, "clone3": 435, "execve": 59, "execveat": 322},
+    "aarch64": {"clone": 220, "clone3": 435, "execve": 221, "execveat": 281},
+}
 
 # Per architecture: audit arch, clone, clone3, and the syscalls refused with EPERM.
 _ARCHES: dict[str, tuple[int, int, int, dict[str, int]]] = {
@@ -108,28 +119,23 @@ def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
 def build_filter(allow_namespace_setup: bool = False, machine: str | None = None) -> bytes:
     """Return the raw ``struct sock_filter[]`` that ``bwrap --seccomp FD`` and prctl expect.
 
-    ``allow_namespace_setup`` is for the zygote only: it may still call unshare (never with CLONE_NEWUSER) and
-    mount, to build each sample's namespaces; each sample then installs the strict filter on top (filters
-    stack, the strictest answer wins). Raises ``ValueError`` for an architecture without a syscall table here
+    ``allow_namespace_setup`` is for the zygote only: it may still call unshare (never with CLONE_NEWUSER),
+    mount, and setns for the pid namespace of its next child only (to unshare a fresh one again), to build each
+    sample's namespaces; each sample then installs the strict filter on top (filters stack, the strictest
+    answer wins). Raises ``ValueError`` for an architecture without a syscall table here
     (the caller refuses to run rather than run without the filter).
     """
     machine = machine or platform.machine()
     if machine not in _ARCHES:
         raise ValueError(f"no seccomp syscall table for architecture {machine!r}")
-    audit_arch, nr_clone, nr_clone3, table = _ARCHES[machine]
+    _, nr_clone, nr_clone3, table = _ARCHES[machine]
     denied = dict(table)
     nr_unshare = denied.pop("unshare")
+    eperm = _RET_ERRNO | errno.EPERM
+    prog = _arch_check(machine)
     if allow_namespace_setup:
         denied.pop("mount")
-    eperm = _RET_ERRNO | errno.EPERM
-    prog = [
-        _insn(_LD_W_ABS, 0, 0, _OFF_ARCH),
-        _insn(_JEQ_K, 1, 0, audit_arch),
-        _insn(_RET_K, 0, 0, _RET_KILL_PROCESS),  # a foreign ABI (e.g. i386 int 0x80) would bypass the table
-        _insn(_LD_W_ABS, 0, 0, _OFF_NR),
-    ]
-    if machine == "x86_64":
-        prog += [_insn(_JGE_K, 0, 1, _X32_SYSCALL_BIT), _insn(_RET_K, 0, 0, _RET_KILL_PROCESS)]
+        prog += _allow_only_arg1(denied.pop("setns"), _CLONE_NEWPID, eperm)
     for nr in denied.values():
         prog += [_insn(_JEQ_K, 0, 1, nr), _insn(_RET_K, 0, 0, eperm)]
     if allow_namespace_setup:
@@ -143,6 +149,34 @@ def build_filter(allow_namespace_setup: bool = False, machine: str | None = None
     prog += _deny_flag(nr_clone, _CLONE_NEWUSER, eperm)
     prog.append(_insn(_RET_K, 0, 0, _RET_ALLOW))
     return b"".join(prog)
+
+
+def build_single_process_filter(machine: str | None = None) -> bytes:
+    """The shared runner's filter: fork, vfork, clone, clone3, execve and execveat kill the process (SIGSYS).
+
+    Stacked on the sample's filter, never instead of it. Raises ``ValueError`` for an unknown architecture.
+    """
+    machine = machine or platform.machine()
+    if machine not in _ARCHES:
+        raise ValueError(f"no seccomp syscall table for architecture {machine!r}")
+    prog = _arch_check(machine)
+    for nr in _PROCESS_CALLS[machine].values():
+        prog += [_insn(_JEQ_K, 0, 1, nr), _insn(_RET_K, 0, 0, _RET_KILL_PROCESS)]
+    prog.append(_insn(_RET_K, 0, 0, _RET_ALLOW))
+    return b"".join(prog)
+
+
+def _arch_check(machine: str) -> list[bytes]:
+    """Kill a foreign ABI (e.g. i386 int 0x80, x32), which would bypass the table; leave the number loaded."""
+    prog = [
+        _insn(_LD_W_ABS, 0, 0, _OFF_ARCH),
+        _insn(_JEQ_K, 1, 0, _ARCHES[machine][0]),
+        _insn(_RET_K, 0, 0, _RET_KILL_PROCESS),
+        _insn(_LD_W_ABS, 0, 0, _OFF_NR),
+    ]
+    if machine == "x86_64":
+        prog += [_insn(_JGE_K, 0, 1, _X32_SYSCALL_BIT), _insn(_RET_K, 0, 0, _RET_KILL_PROCESS)]
+    return prog
 
 
 def syscall_number(name: str, machine: str | None = None) -> int:
@@ -166,16 +200,24 @@ def _allow_families(nr: int, families: tuple[int, ...], action: int) -> list[byt
     return [_insn(_JEQ_K, 0, len(body), nr), *body]
 
 
-def _deny_flag(nr: int, flag: int, action: int) -> list[bytes]:
-    """If the syscall is `nr` and bit `flag` of its first argument is set, return `action`, else allow.
+def _allow_only_arg1(nr: int, value: int, action: int) -> list[bytes]:
+    """If the syscall is `nr`, allow it only when its second argument is exactly `value`, else `action`."""
+    return _on_argument(nr, _OFF_ARG1_LOW, _JEQ_K, value, _RET_ALLOW, action)
 
-    Ends the program for that syscall (it loads args[0] into the accumulator), so it must come last or be
-    followed only by instructions that reload the syscall number.
-    """
+
+def _deny_flag(nr: int, flag: int, action: int) -> list[bytes]:
+    """If the syscall is `nr` and bit `flag` of its first argument is set, return `action`, else allow."""
+    return _on_argument(nr, _OFF_ARG0_LOW, _JSET_K, flag, action, _RET_ALLOW)
+
+
+def _on_argument(nr: int, offset: int, test: int, value: int, if_true: int, if_false: int) -> list[bytes]:
+    """If the syscall is `nr`: load the argument at `offset`, return `if_true` when `test` (JEQ, JSET) against
+    `value` holds, else `if_false`. Self-contained: every path for `nr` returns, and other syscalls jump over it
+    with the syscall number still loaded."""
     return [
         _insn(_JEQ_K, 0, 4, nr),
-        _insn(_LD_W_ABS, 0, 0, _OFF_ARG0_LOW),
-        _insn(_JSET_K, 0, 1, flag),
-        _insn(_RET_K, 0, 0, action),
-        _insn(_RET_K, 0, 0, _RET_ALLOW),
+        _insn(_LD_W_ABS, 0, 0, offset),
+        _insn(test, 0, 1, value),
+        _insn(_RET_K, 0, 0, if_true),
+        _insn(_RET_K, 0, 0, if_false),
     ]

@@ -5,12 +5,13 @@ Runs inside the sandbox only (``/opt/amd/_amd_zygote.pyc``; stdlib + ctypes). It
 with the same confinement as a per-sample launch (read-only system, no network, no home, cleared environment,
 seccomp) plus CAP_SYS_ADMIN and CAP_NET_ADMIN, which it needs to build namespaces. It never runs untrusted code.
 
-Per job: fork; that child unshares mount, uts, ipc, net and pid namespaces and forks again; the grandchild is
-pid 1 of the brand-new pid namespace. It makes its mounts private, mounts a fresh size-bounded tmpfs on /tmp,
-brings loopback up (the only interface), keeps only CAP_KILL/CAP_SETUID/CAP_SETGID, installs the strict
-seccomp filter (which also forbids unshare and mount from then on) and runs the job with the ordinary harness.
-When it exits the kernel kills anything left in its pid namespace and the namespaces and /tmp vanish; the
-zygote then writes an ``end`` event and reads the next job.
+Per job: the zygote unshares a pid namespace for its children and forks (one process per sample: a fork costs
+~1 ms of page faults here); the child is pid 1 of the brand-new pid namespace. It unshares mount, uts, ipc and
+net namespaces, makes its mounts private, mounts a fresh size-bounded tmpfs on /tmp, brings loopback up (the
+only interface), keeps only CAP_KILL/CAP_SETUID/CAP_SETGID, installs the strict seccomp filter (which also
+forbids unshare and mount from then on) and runs the job with the ordinary harness. When it exits the kernel
+kills anything left in its pid namespace and the namespaces and /tmp vanish; the zygote then writes an ``end``
+event and reads the next job.
 
 Job stream on stdin: 8-byte little-endian length + marshal blob, repeated; EOF ends the zygote.
 """
@@ -23,6 +24,7 @@ import socket
 import struct
 
 import _amd_harness as harness
+import _amd_runner_control as runner_control  # imported once here: every sample's harness inherits it
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUTS = 0x04000000
@@ -31,7 +33,6 @@ _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
 _SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
-_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
 _CAPABILITY_V3 = 0x20080522
 _CAP_KILL, _CAP_SETGID, _CAP_SETUID = 5, 6, 7
 
@@ -58,36 +59,35 @@ def _keep_only_harness_caps():
     _check(_libc.capset(ctypes.c_char_p(header), ctypes.c_char_p(data)), "capset")
 
 
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-
-def _install_seccomp(program):
-    buffer = ctypes.create_string_buffer(program, len(program))
-    fprog = _SockFprog(len(program) // 8, ctypes.addressof(buffer))
-    _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
-
-
-def _enter_sample_namespace(job):
-    """In pid 1 of the fresh namespaces: private mounts, new /tmp, loopback, fewer caps, strict seccomp."""
+def _enter_sample_namespace(blob):
+    """In pid 1 of the fresh pid namespace: the other fresh namespaces, private mounts, new /tmp, loopback,
+    fewer caps, strict seccomp. Returns the job."""
+    job = marshal.loads(blob)
+    _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWUTS | _CLONE_NEWIPC | _CLONE_NEWNET), "unshare")
     _check(_libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make / private")
     options = f"size={job['tmp_bytes']},mode=1777".encode("ascii")
     _check(_libc.mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options), "mount /tmp")
     _loopback_up()
     _keep_only_harness_caps()
-    _install_seccomp(job["seccomp"])
+    harness.child.install_seccomp(job["seccomp"])
     return job
 
 
-def _sample(blob):
-    """Runs in a fresh child of the zygote; returns its exit code."""
-    job = marshal.loads(blob)
-    _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWUTS | _CLONE_NEWIPC | _CLONE_NEWNET | _CLONE_NEWPID), "unshare")
-    pid = os.fork()
+def _run_sample(blob, own_pidfd):
+    """Fork the sample's pid 1 into a new pid namespace and wait until it (and so everything in it) is gone."""
+    try:
+        # unshare(CLONE_NEWPID) sets the pid namespace of the children forked from now on, and only once: set it
+        # back to our own first (setns on a pidfd of ourselves, Linux >= 5.8), then unshare a fresh one.
+        _check(_libc.setns(own_pidfd, _CLONE_NEWPID), "setns to the zygote's pid namespace (Linux >= 5.8)")
+        _check(_libc.unshare(_CLONE_NEWPID), "unshare")
+        pid = os.fork()
+    except BaseException as exc:
+        harness.emit_error(exc)
+        return
     if pid == 0:
-        os._exit(harness.run_job_reporting_errors(lambda: _enter_sample_namespace(job)))
+        os.close(own_pidfd)
+        os._exit(harness.run_job_reporting_errors(lambda: _enter_sample_namespace(blob)))
     os.waitpid(pid, 0)
-    return 0
 
 
 def _read_exact(size):
@@ -104,6 +104,9 @@ def _read_exact(size):
 def main():
     if os.getpid() != 1:
         raise SystemExit("the zygote must run as init of its own sandbox")
+    own_pidfd = os.pidfd_open(os.getpid())
+    harness.warm_up()
+    runner_control.warm_up()
     while True:
         header = _read_exact(8)
         if header is None:
@@ -111,14 +114,6 @@ def main():
         blob = _read_exact(int.from_bytes(header, "little"))
         if blob is None:
             return
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                code = _sample(blob)
-            except BaseException as exc:
-                harness.emit_error(exc)
-            os._exit(code)
+        _run_sample(blob, own_pidfd)
         del blob
-        os.waitpid(pid, 0)
         harness.emit(ev="end")
