@@ -240,6 +240,7 @@ class RunnerSession:
         self._runner = None
         self._usable = True
         self._failed = False
+        self._stdin_fd = None
 
     def run_case(self, index, nonce, case, devnull):
         """(report fields or None, attempts in a runner): fields when a runner's outcome counts; None: run the case
@@ -260,12 +261,8 @@ class RunnerSession:
             self.stop_runner()
             return None, False
         kind = self._job["kind"]
-        stdin_fd, owned = case_io.stdin_fd(case.get("input") if kind == "stdio" else None, devnull)
-        try:
-            outcome, fields = runner_.run_case(index, nonce, stdin_fd, self._job["limits"])
-        finally:
-            if owned:
-                os.close(stdin_fd)
+        stdin_fd = self._stdin(case.get("input"), devnull) if kind == "stdio" else devnull
+        outcome, fields = runner_.run_case(index, nonce, stdin_fd, self._job["limits"])
         first_case = runner_.cases == 1
         counts = _counts(kind, outcome, fields["res"], nonce, first_case or self._failed)
         if not counts:
@@ -288,6 +285,19 @@ class RunnerSession:
         first failing test, already decided by a fresh process."""
         self._failed = self._failed or run["st"] != "exit" or run["code"] != 0
 
+    def _stdin(self, text, devnull):
+        """The case's stdin: one memfd per sample, rewritten for each case (a fresh one per case costs a tmpfs
+        inode made and evicted every time)."""
+        if text is None:
+            return devnull
+        if self._stdin_fd is None:
+            self._stdin_fd = os.memfd_create("stdin", 0)
+        os.ftruncate(self._stdin_fd, 0)
+        os.lseek(self._stdin_fd, 0, os.SEEK_SET)
+        case_io.write_all(self._stdin_fd, text.encode("utf-8", "surrogateescape"))
+        os.lseek(self._stdin_fd, 0, os.SEEK_SET)
+        return self._stdin_fd
+
     def _start(self):
         # No handshake: the first case waits in the channel until the runner is ready for it. A runner that could
         # not start dies with HARNESS_FAILED, which never counts as the program's (see `_counts`).
@@ -306,3 +316,5 @@ class RunnerSession:
 
     def close(self):
         self.stop_runner()
+        if self._stdin_fd is not None:
+            os.close(self._stdin_fd)

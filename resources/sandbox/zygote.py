@@ -7,11 +7,11 @@ seccomp) plus CAP_SYS_ADMIN and CAP_NET_ADMIN, which it needs to build namespace
 
 Per job: the zygote unshares a pid namespace for its children and forks (one process per sample: a fork costs
 ~1 ms of page faults here); the child is pid 1 of the brand-new pid namespace. It unshares mount, uts, ipc and
-net namespaces, makes its mounts private, mounts a fresh size-bounded tmpfs on /tmp, brings loopback up (the
-only interface), keeps only CAP_KILL/CAP_SETUID/CAP_SETGID, installs the strict seccomp filter (which also
-forbids unshare and mount from then on) and runs the job with the ordinary harness. When it exits the kernel
-kills anything left in its pid namespace and the namespaces and /tmp vanish; the zygote then writes an ``end``
-event and reads the next job.
+net namespaces (its mounts are private copies: the zygote made its own private once), mounts a fresh
+size-bounded tmpfs on /tmp, brings loopback up (the only interface), keeps only CAP_KILL/CAP_SETUID/CAP_SETGID,
+installs the strict seccomp filter (which also forbids unshare and mount from then on) and runs the job with the
+ordinary harness. When it exits the kernel kills anything left in its pid namespace and the namespaces and /tmp
+vanish; the zygote then writes an ``end`` event and reads the next job.
 
 Job stream on stdin: 8-byte little-endian length + marshal blob, repeated; EOF ends the zygote.
 """
@@ -63,8 +63,8 @@ def _enter_sample_namespace(blob):
     """In pid 1 of the fresh pid namespace: the other fresh namespaces, private mounts, new /tmp, loopback,
     fewer caps, strict seccomp. Returns the job."""
     job = marshal.loads(blob)
+    # The new mount namespace copies the zygote's mounts, private already (see `main`): its /tmp stays its own.
     _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWUTS | _CLONE_NEWIPC | _CLONE_NEWNET), "unshare")
-    _check(_libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make / private")
     options = f"size={job['tmp_bytes']},mode=1777".encode("ascii")
     _check(_libc.mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options), "mount /tmp")
     _loopback_up()
@@ -105,6 +105,8 @@ def main():
     if os.getpid() != 1:
         raise SystemExit("the zygote must run as init of its own sandbox")
     own_pidfd = os.pidfd_open(os.getpid())
+    # Once, not per sample: every mount namespace made from ours starts with private copies of these mounts.
+    _check(_libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make / private")
     harness.warm_up()
     runner_control.warm_up()
     while True:
