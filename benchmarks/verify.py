@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from amd_assets.verification.math_answers import last_boxed, parse_simple_number
 from amd_assets.verification.math_verifier import (
     MATH_VERIFIER_VERSION,
@@ -387,10 +388,31 @@ def main(argv: list[str] | None = None) -> int:
     start_cmd.add_argument("--items", type=int, default=300)
     start_cmd.add_argument("--rounds", type=int, default=3)
     start_cmd.add_argument("--seed", type=int, default=12)
+    rules_cmd = sub.add_parser("rules", help="responses/s of the rule checks, former (lingua) and current")
+    rules_cmd.add_argument("--responses", type=int, default=10_000)
+    rules_cmd.add_argument("--seed", type=int, default=6)
+    languages_cmd = sub.add_parser("languages", help="language detectors on real text: accuracy, CPU, rule decisions")
+    languages_cmd.add_argument("--per-language", type=int, default=120)
+    languages_cmd.add_argument("--seed", type=int, default=6)
+    stage_cmd = sub.add_parser("stage", help="response_verdicts on a generated general source (rules only)")
+    stage_cmd.add_argument("--problems", type=int, default=20_000)
+    stage_cmd.add_argument("--seed", type=int, default=6)
+    stage_cmd.add_argument("--profile", help="write a cProfile of the run to this path")
     mixed_cmd = sub.add_parser("mixed", help="time to verify mixed responses (rules + math pool + sandbox)")
     mixed_cmd.add_argument("--responses", type=int, default=10_000)
     mixed_cmd.add_argument("--seed", type=int, default=6)
     args = parser.parse_args(argv)
+    if args.command in ("rules", "languages", "stage"):
+        from verify_rules import bench_languages, bench_rules, bench_stage
+
+        if args.command == "rules":
+            figures = bench_rules(args.responses, args.seed)
+        elif args.command == "stage":
+            figures = bench_stage(args.problems, args.seed, args.profile)
+        else:
+            figures = bench_languages(args.per_language, args.seed)
+        print(json.dumps(figures, indent=2))
+        return 0
     if args.command == "start-methods":
         print(json.dumps(bench_start_methods(args.items, args.seed, args.rounds), indent=2))
         return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow.dataset as ds
 
@@ -50,7 +51,7 @@ class Candidate:
     raw_text: str | None = None
     reasoning: str | None = None  # the server's separate reasoning field (vLLM `--reasoning-parser`), if any
 
-    @property
+    @cached_property
     def text(self) -> str:
         """What the verifiers judge: the teacher's text as it came back, with the reasoning the server returned
         in its own field put back as the think block; for an existing trace the release format,

@@ -25,10 +25,12 @@ Length (`rule_length`): think and answer lengths (missing = 0) within [min, max]
 tokens (chars / `chars_per_token`) when `length_unit == "approx_tokens"`. None = unbounded.
 
 Language (`rule_language`): prose of the prompt and of the answer (plus the think block when
-`language_include_think`) are detected among `languages` after stripping code, LaTeX, URLs and tags. It fails only
-when both are detected with confidence >= `language_min_confidence` and differ. Texts with fewer than
-`language_min_letters` letters, or below the confidence bar, pass with reason `inconclusive`: a wrong fail throws
-away good data, and a short answer ("42", a code block) carries no language signal.
+`language_include_think`) are compared after stripping code, LaTeX, URLs and tags (`language.py`). Texts with fewer
+than `language_min_letters` letters pass with reason `inconclusive:too_short` (a short answer, "42" or a code
+block, carries no language signal). When CLD2 is sure both are in the same language of `languages`, the response
+passes; otherwise fastText detects each among `languages`, and the rule fails only when both are detected with
+confidence >= `language_min_confidence` and differ; below the bar, or outside `languages`, it passes with reason
+`inconclusive:ambiguous`: a wrong fail throws away good data.
 
 Verifier versions are `<rule version>+<hash of the settings the rule reads>`, so changing a threshold re-verifies.
 """
@@ -40,18 +42,20 @@ import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from amd_assets.verification.language import detect
+from amd_assets.verification.language import Detection, detect, has_letters, prose_of, same_language_cld2
 
 PASS = "pass"
 FAIL = "fail"
 
-_RULE_VERSIONS = {"rule_format": "1", "rule_repetition": "1", "rule_length": "1", "rule_language": "1"}
+# rule_language 2: CLD2, then fastText (lingua before); the detail names the detector.
+_RULE_VERSIONS = {"rule_format": "1", "rule_repetition": "1", "rule_length": "1", "rule_language": "2"}
 _TAG = re.compile(r"</?(?:think|answer)>")
-_WORD = re.compile(r"\S+")
 
 
 class RuleSettings(BaseModel):
@@ -110,6 +114,7 @@ class RuleVerdict:
         return asdict(self)
 
 
+@lru_cache(maxsize=256)
 def verifier_version(verifier: str, settings: RuleSettings) -> str:
     read = {name: getattr(settings, name) for name in _SETTINGS_READ[verifier]}
     digest = hashlib.sha256(json.dumps(read, sort_keys=True, default=list).encode()).hexdigest()[:8]
@@ -195,21 +200,48 @@ def parse_sections(text: str, settings: RuleSettings) -> Sections:
     return Sections(think, answer, problem(), detail)
 
 
+@lru_cache(maxsize=2048)
+def sections_of(response_text: str, settings: RuleSettings) -> Sections:
+    """`parse_sections`, once per response for the rules that read its blocks (the stage runs them one after the
+    other over a chunk of responses)."""
+    return parse_sections(response_text, settings)
+
+
 def check_format(response_text: str, settings: RuleSettings, sections: Sections | None = None) -> RuleVerdict:
-    sections = sections or parse_sections(response_text, settings)
+    sections = sections or sections_of(response_text, settings)
     return _verdict("rule_format", settings, sections.problem, sections.detail)
 
 
 def _max_ngram(words: list[str], n: int) -> tuple[int, str]:
+    """(count, text) of the most frequent word n-gram, the earliest seen among equals (`Counter.most_common`).
+
+    Only n-grams that can repeat are counted: an n-gram seen twice is made of words, and of bigrams, each seen
+    twice, so only windows inside runs of repeated words (a cheap first filter), then of repeated bigrams, are
+    counted, found with C-level counting and one regex; in ordinary text that is a handful of windows. When
+    nothing repeats, every n-gram is seen once and the first one wins.
+    """
     if len(words) < n:
         return 0, ""
-    # Interning words as ints keeps the n-gram keys small: 30k-token texts stay in the low milliseconds.
-    ids: dict[str, int] = {}
-    seq = [ids.setdefault(w, len(ids)) for w in words]
-    counts = Counter(tuple(seq[i : i + n]) for i in range(len(seq) - n + 1))
-    gram, count = counts.most_common(1)[0]
-    inverse = {v: k for k, v in ids.items()}
-    return count, " ".join(inverse[i] for i in gram)
+    if n == 1:
+        word, count = Counter(words).most_common(1)[0]
+        return count, word
+    if not _repeated_runs(words, n):
+        return 1, " ".join(words[:n])
+    bigrams = list(pairwise(words))
+    counts: Counter[tuple[str, ...]] = Counter()
+    for start, end in _repeated_runs(bigrams, n - 1):  # windows whose n-1 bigrams all repeat
+        counts.update(tuple(words[i : i + n]) for i in range(start, end - n + 2))
+    gram, count = counts.most_common(1)[0] if counts else ((), 1)
+    if count < 2:
+        return 1, " ".join(words[:n])
+    return count, " ".join(gram)
+
+
+def _repeated_runs(items: list[Any], length: int) -> list[tuple[int, int]]:
+    """(start, end) of every run of at least `length` consecutive items that each occur more than once."""
+    repeats = {item for item, seen in Counter(items).items() if seen > 1}
+    repeated = bytes(map(repeats.__contains__, items))  # 1 where the item repeats, else 0
+    return [run.span() for run in re.finditer(b"\x01{%d,}" % length, repeated)]
 
 
 def _periodic_suffix(text: str, period: int) -> int:
@@ -245,7 +277,7 @@ def repeated_tail(text: str, max_period: int, probe_len: int = 32, candidates: i
 
 
 def check_repetition(response_text: str, settings: RuleSettings) -> RuleVerdict:
-    words = _WORD.findall(response_text)
+    words = response_text.split()  # the `\S+` tokens: str.split and re's \s share one notion of whitespace
     count, gram = _max_ngram(words, settings.ngram_n)
     period, covered = repeated_tail(response_text, settings.tail_max_period)
     detail: dict[str, Any] = {"max_ngram_count": count, "tail_period": period, "tail_chars": covered}
@@ -261,7 +293,7 @@ def check_repetition(response_text: str, settings: RuleSettings) -> RuleVerdict:
 
 
 def check_length(response_text: str, settings: RuleSettings, sections: Sections | None = None) -> RuleVerdict:
-    sections = sections or parse_sections(response_text, settings)
+    sections = sections or sections_of(response_text, settings)
     scale = 1.0 if settings.length_unit == "chars" else 1.0 / settings.chars_per_token
     measured = {"think": len(sections.think or "") * scale, "answer": len(sections.answer or "") * scale}
     bounds = {
@@ -283,25 +315,51 @@ def check_length(response_text: str, settings: RuleSettings, sections: Sections 
 def check_language(
     prompt: str, response_text: str, settings: RuleSettings, sections: Sections | None = None
 ) -> RuleVerdict:
-    sections = sections or parse_sections(response_text, settings)
+    sections = sections or sections_of(response_text, settings)
     target = sections.answer if sections.answer is not None else response_text
     if settings.language_include_think and sections.think:
         target = f"{sections.think}\n{target}"
-    args = (settings.languages, settings.language_min_letters, settings.language_min_confidence)
-    asked = detect(prompt, *args, settings.language_max_chars)
-    answered = detect(target, *args, settings.language_max_chars)
-    detail = {
+    asked_prose, answered_prose = (
+        prose_of(prompt, settings.language_max_chars),
+        prose_of(target, settings.language_max_chars),
+    )
+    enough = settings.language_min_letters
+    if not (has_letters(asked_prose, enough) and has_letters(answered_prose, enough)):
+        unknown = Detection(None, 0.0, "too_short")
+        return _inconclusive(settings, "too_short", unknown, unknown, "none")
+    # The cheap check: CLD2 sure that both are in the same language passes; anything else goes to fastText.
+    agreed = same_language_cld2(asked_prose, answered_prose, settings.languages)
+    if agreed is not None:
+        language, asked_confidence, answered_confidence = agreed
+        asked = Detection(language, asked_confidence, "detected")
+        answered = Detection(language, answered_confidence, "detected")
+        return _verdict("rule_language", settings, None, _language_detail(asked, answered, "cld2"))
+    args = (settings.languages, settings.language_min_confidence)
+    asked, answered = detect(asked_prose, *args), detect(answered_prose, *args)
+    if asked.language is None or answered.language is None:
+        why = asked.reason if asked.language is None else answered.reason
+        return _inconclusive(settings, why, asked, answered, "fasttext")
+    reason = None if asked.language == answered.language else "language_mismatch"
+    return _verdict("rule_language", settings, reason, _language_detail(asked, answered, "fasttext"))
+
+
+def _language_detail(asked: Detection, answered: Detection, detector: str) -> dict[str, Any]:
+    return {
         "prompt_language": asked.language,
         "prompt_confidence": round(asked.confidence, 3),
         "response_language": answered.language,
         "response_confidence": round(answered.confidence, 3),
+        "detector": detector,
     }
-    if asked.language is None or answered.language is None:
-        result = _verdict("rule_language", settings, None, detail)
-        why = asked.reason if asked.language is None else answered.reason
-        return RuleVerdict(result.verifier, result.verifier_version, True, PASS, f"inconclusive:{why}", detail)
-    reason = None if asked.language == answered.language else "language_mismatch"
-    return _verdict("rule_language", settings, reason, detail)
+
+
+def _inconclusive(
+    settings: RuleSettings, why: str, asked: Detection, answered: Detection, detector: str
+) -> RuleVerdict:
+    """A pass that says the languages could not be compared: a wrong fail would throw good data away."""
+    detail = _language_detail(asked, answered, detector)
+    version = verifier_version("rule_language", settings)
+    return RuleVerdict("rule_language", version, True, PASS, f"inconclusive:{why}", detail)
 
 
 def run_rules(prompt: str, response_text: str, settings: RuleSettings | None = None) -> list[RuleVerdict]:

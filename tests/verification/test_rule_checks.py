@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import random
 import time
+from collections import Counter
 
 import pytest
 
-from amd_assets.verification.language import detector_for, strip_non_prose
+from amd_assets.verification.language import fasttext_model, strip_non_prose
 from amd_assets.verification.rules import (
     RuleSettings,
+    _max_ngram,
     check_format,
     check_language,
     check_length,
@@ -77,9 +80,9 @@ def test_repeated_tail_of_20k_chars_fails_fast() -> None:
     chunk = " ".join(rng_words)[:2500]
     text = "<think>" + " ".join(f"Line {i} checks case {i}." for i in range(2000)) + chunk * 8
     assert len(chunk) * 8 >= 20000
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine must not fail this
     verdict = check_repetition(text, DEFAULT)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert (verdict.passed, verdict.reason) == (False, "repeated_tail")
     assert verdict.detail["tail_period"] == 2500 and verdict.detail["tail_chars"] >= 20000
 
@@ -162,8 +165,8 @@ def test_short_answers_are_inconclusive_and_pass(answer: str) -> None:
     assert verdict.passed and verdict.reason == "inconclusive:too_short"
 
 
-def test_detector_is_built_once() -> None:
-    assert detector_for(DEFAULT.languages) is detector_for(DEFAULT.languages)
+def test_model_is_loaded_once_from_the_installed_wheel() -> None:
+    assert fasttext_model() is fasttext_model()
 
 
 def test_run_rules_returns_every_rule_and_versions_track_settings() -> None:
@@ -179,3 +182,23 @@ def test_run_rules_returns_every_rule_and_versions_track_settings() -> None:
 def test_answer_without_answer_tag_fails_the_rules() -> None:
     verdicts = {v.verifier: v for v in run_rules("What is 2 + 2?", "<think>2 + 2 = 4</think> It is 4.")}
     assert not verdicts["rule_format"].passed and verdicts["rule_format"].reason == "missing_answer"
+
+
+def _max_ngram_by_counting_every_window(words: list[str], n: int) -> tuple[int, str]:
+    """The former implementation (every window counted): what the filtered count must equal."""
+    if len(words) < n:
+        return 0, ""
+    counts = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    gram, count = counts.most_common(1)[0]
+    return count, " ".join(gram)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 20])
+def test_ngram_count_equals_counting_every_window(n: int) -> None:
+    rng = random.Random(n)
+    for vocabulary in (3, 8, 40, 400):
+        for length in (0, n, 2 * n, 60, 400):
+            words = [f"w{rng.randrange(vocabulary)}" for _ in range(length)]
+            if length > 30 and rng.random() < 0.5:  # plant a loop
+                words[10:10] = words[:n] * rng.randint(2, 12)
+            assert _max_ngram(words, n) == _max_ngram_by_counting_every_window(words, n), (vocabulary, length)

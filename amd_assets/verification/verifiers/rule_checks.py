@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from amd_assets.verification.candidates import Candidate
 from amd_assets.verification.registry import Judgement, Tools, Verifier, VerifierSettings, always
@@ -26,6 +27,7 @@ from amd_assets.verification.rules import (
 Check = Callable[[Candidate, RuleSettings], RuleVerdict]
 
 
+@lru_cache(maxsize=64)
 def rule_settings(origin: str, base: RuleSettings) -> RuleSettings:
     return base.model_copy(update={"require_think": base.require_think and origin == "teacher"})
 
@@ -36,9 +38,10 @@ def rule(name: str, check: Check, enabled: Callable[[VerifierSettings], bool] = 
 
     def run(candidates: Sequence[Candidate], tools: Tools) -> list[Judgement | None]:
         judgements: list[Judgement | None] = []
+        settings = {origin: rule_settings(origin, tools.settings.rules) for origin in {c.origin for c in candidates}}
         for candidate in candidates:
             started = time.perf_counter()
-            verdict = check(candidate, rule_settings(candidate.origin, tools.settings.rules))
+            verdict = check(candidate, settings[candidate.origin])
             elapsed = time.perf_counter() - started
             judgements.append(Judgement(verdict.verdict, verdict.passed, verdict.reason, verdict.detail, None, elapsed))
         return judgements
