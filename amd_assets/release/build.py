@@ -1,5 +1,5 @@
-"""Build one release: pin the upstream Delta versions, derive the version, write the folder atomically, then
-the `release_rows` partition of that version."""
+"""Build one release: pin the upstream Delta versions, derive the version, write the folder and the
+`release_rows` partition of that version in one pass, then publish the folder atomically."""
 
 import os
 import shutil
@@ -13,12 +13,14 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from amd_assets.release.card import write_readme
-from amd_assets.release.files import SPLITS, SplitWriter
+from amd_assets.release.files import JSON_COLUMN, SPLITS, SplitWriter
 from amd_assets.release.manifest import code_version, config_hash, describe_files, read_manifest, write_manifest
+from amd_assets.release.rows_writer import ReleaseRowsWriter
 from amd_assets.release.source_tables import content_digest, pin_versions, release_connection, released_sources
 from amd_assets.release.store import ReleaseConfig, ReleaseStoreResource
 from amd_assets.release.tables import RELEASE_ROWS
@@ -27,7 +29,6 @@ from amd_assets.verification.judge import JudgeResource
 from resources.lakehouse import LakehouseResource
 
 BATCH_ROWS = 8192
-COMMIT_ROWS = 16_384
 
 
 class ReleaseConflict(Exception):
@@ -84,7 +85,6 @@ def build_release(
     staging.mkdir(parents=True)
     try:
         built = _write_folder(lakehouse, pinned, judge, staging, version, config)
-        built.delta_version = _write_release_rows(lakehouse, staging, version)
         settings = config.model_dump(exclude={"overwrite"})
         built.manifest = {
             "release_version": version,
@@ -117,16 +117,25 @@ def _write_folder(
     version: str,
     config: ReleaseConfig,
 ) -> BuiltRelease:
+    """Both splits' files and the `release_rows` partition in one pass over the sources, then the card."""
     built = BuiltRelease(version, staging, -1)
-    sources = released_sources(lakehouse, pinned, config.missing_sources)
-    files: list[str] = []
-    for origin, split in SPLITS.items():
-        writer = SplitWriter(staging, split, config.rows_per_shard)
-        rows = writer.write(_split_batches(lakehouse, pinned, judge, version, origin, sources, built))
-        if rows:
-            built.rows_by_split[split] = rows
-        files += writer.files
+    writers = {origin: SplitWriter(staging, split, config.rows_per_shard) for origin, split in SPLITS.items()}
+    rows = ReleaseRowsWriter(lakehouse, version)
+    try:
+        for batch in _release_batches(lakehouse, pinned, judge, version, config.missing_sources, built):
+            for origin, part in _by_origin(batch):
+                writers[origin].write(part)
+            rows.put(batch)
+    except BaseException:
+        rows.abort()
+        raise
+    finally:
+        for writer in writers.values():
+            writer.close()
+    built.delta_version = rows.close()
+    built.rows_by_split = {w.split: w.rows for w in writers.values() if w.rows}
     built.rows_by_source = dict(sorted(built.rows_by_source.items()))
+    files = [name for writer in writers.values() for name in writer.files]
     staged = ds.dataset(sorted(str(p) for p in staging.glob("parquet/*.parquet")), schema=RELEASE_ROWS.schema)
     with duckdb.connect(":memory:") as connection:  # the card reads the written files and the pinned verdicts
         connection.register("release_files", staged)
@@ -136,62 +145,33 @@ def _write_folder(
     return built
 
 
-def _split_batches(
+def _release_batches(
     lakehouse: LakehouseResource,
     pinned: dict[str, int],
     judge: JudgeResource,
     version: str,
-    origin: str,
-    sources: list[str],
+    missing: dict[str, str],
     built: BuiltRelease,
 ) -> Iterator[pa.RecordBatch]:
-    """One split's rows ordered by (source, problem_id), so a re-run writes identical files; one source at a time
-    (its own connection over that source's partitions), so the joins and the sort never hold the whole release."""
+    """The release rows with their JSONL lines, ordered by (source, origin, problem_id), so each split's files
+    get their rows in (source, problem_id) order and a re-run writes identical files. One source at a time (its
+    own connection over that source's partitions): the joins and the sort never hold the whole release."""
     columns = ", ".join(name for name in RELEASE_ROWS.schema.names if name != "release_version")
-    query = (
-        f"SELECT ?::VARCHAR AS release_version, {columns} FROM release_candidates WHERE origin = ? ORDER BY problem_id"
-    )
-    for source in sources:
+    query = f"SELECT ?::VARCHAR AS release_version, {columns}, {JSON_COLUMN} FROM release_ordered"
+    for source in released_sources(lakehouse, pinned, missing):
         with release_connection(lakehouse, pinned, judge, source) as connection:
-            for batch in connection.sql(query, params=[version, origin]).to_arrow_reader(BATCH_ROWS):
+            for batch in connection.sql(query, params=[version]).to_arrow_reader(BATCH_ROWS):
                 built.rows_by_source[source] = built.rows_by_source.get(source, 0) + batch.num_rows
-                yield batch.cast(RELEASE_ROWS.schema)
+                yield batch
 
 
-def _write_release_rows(lakehouse: LakehouseResource, staging: Path, version: str) -> int:
-    """The version's `release_rows` partition, from the staged Parquet, in commits of COMMIT_ROWS rows.
-
-    delta-rs holds everything one write receives in memory when a column is a list of structs of long strings
-    (`messages`; measured ~11 KB per row, growing with the release), so the partition is replaced by the first
-    chunk and the rest appended: memory stays flat at any release size. A reader during the write can see part
-    of the version; the folder is published, and the gates run, only after the last commit.
-    """
-    chunks = _chunks(_staged_batches(staging), COMMIT_ROWS)
-    schema, partition_by = RELEASE_ROWS.schema, RELEASE_ROWS.partition_by
-    delta_version = lakehouse.replace_partition(
-        RELEASE_ROWS.name, next(chunks, []), schema, {"release_version": version}, partition_by
-    )
-    for chunk in chunks:
-        delta_version = lakehouse.append(RELEASE_ROWS.name, chunk, schema, partition_by)
-    return delta_version
-
-
-def _chunks(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[list[pa.RecordBatch]]:
-    chunk: list[pa.RecordBatch] = []
-    size = 0
-    for batch in batches:
-        chunk.append(batch)
-        size += batch.num_rows
-        if size >= rows:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
-
-
-def _staged_batches(staging: Path) -> Iterator[pa.RecordBatch]:
-    for path in sorted(staging.glob("parquet/*.parquet")):
-        yield from pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS)
+def _by_origin(batch: pa.RecordBatch) -> Iterator[tuple[str, pa.RecordBatch]]:
+    """The batch cut by origin (it is sorted by origin: one cut at most)."""
+    origins = batch.column("origin")
+    for origin in SPLITS:
+        part = batch.filter(pc.equal(origins, origin))
+        if part.num_rows:
+            yield origin, part
 
 
 def _file_rows(staging: Path) -> dict[str, int]:

@@ -29,9 +29,7 @@ def pin_versions(lakehouse: LakehouseResource) -> dict[str, int]:
     return {table: lakehouse.version(table) for table in UPSTREAM if lakehouse.exists(table)}
 
 
-def released_sources(
-    lakehouse: LakehouseResource, pinned: dict[str, int], missing: Collection[str] = ()
-) -> list[str]:
+def released_sources(lakehouse: LakehouseResource, pinned: dict[str, int], missing: Collection[str] = ()) -> list[str]:
     """The sources with distilled samples at the pinned version, in release order, minus the `missing` ones."""
     table = lakehouse.read("distilled_samples", columns=["source"], version=pinned.get("distilled_samples"))
     return sorted(set(table.column("source").to_pylist()) - set(missing))
@@ -40,8 +38,8 @@ def released_sources(
 def release_connection(
     lakehouse: LakehouseResource, pinned: dict[str, int], judge: JudgeResource, source: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """DuckDB with the pinned tables, the current verifier versions and the `release_candidates` view; with a
-    `source`, every table is cut to that source's partition first, so the view's joins and sort hold one source."""
+    """DuckDB with the pinned tables, the current verifier versions and the views of release_rows.sql; with a
+    `source`, every table is cut to that source's partition first, so the views' joins and sort hold one source."""
     missing = [table for table in UPSTREAM[:3] if table not in pinned]
     if missing:
         raise ValueError(f"nothing to release: table(s) {missing} do not exist yet (run verification first)")
@@ -60,17 +58,19 @@ def release_connection(
 def content_digest(
     lakehouse: LakehouseResource, pinned: dict[str, int], judge: JudgeResource, missing: Collection[str] = ()
 ) -> str:
-    """sha256 over (source, problem_id, response_id, verdict versions) in release order: equal content, equal
-    digest."""
+    """sha256 over the lines "source\tproblem_id\tresponse_id\tverifier=version,...\n" in release order: equal
+    content, equal digest. DuckDB writes the lines; their bytes are hashed batch by batch, never as Python rows."""
+    from amd_assets.release.files import string_bytes
+
     digest = hashlib.sha256()
     query = """
-        SELECT source, problem_id, response_id,
-            array_to_string(list_transform(verdicts, lambda v: v.verifier || '=' || v.verifier_version), ',')
-        FROM release_candidates ORDER BY problem_id, response_id
+        SELECT concat_ws(chr(9), source, problem_id, response_id,
+            array_to_string(list_transform(verdicts, lambda v: v.verifier || '=' || v.verifier_version), ','))
+            || chr(10) AS line
+        FROM release_records ORDER BY problem_id, response_id
     """
     for source in released_sources(lakehouse, pinned, missing):
         with release_connection(lakehouse, pinned, judge, source) as connection:
             for batch in connection.sql(query).to_arrow_reader(65_536):
-                for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
-                    digest.update(("\t".join(row) + "\n").encode())
+                digest.update(string_bytes(batch.column("line")))
     return digest.hexdigest()

@@ -47,6 +47,34 @@ def test_jsonl_is_the_am_record_and_loads_with_pyarrow_and_duckdb(history):
     assert loaded == [(42, 42)]
 
 
+def am_record(row: dict) -> dict:
+    """The AM record of a Parquet release row, written out in Python: what each JSONL line must be."""
+    user, assistant = row["messages"]
+    return {
+        "messages": [
+            {"role": user["role"], "content": user["content"], "info": {k: user["info"][k] for k in USER_INFO}},
+            {
+                "role": assistant["role"],
+                "content": assistant["content"],
+                "info": {k: assistant["info"][k] for k in ASSISTANT_INFO},
+            },
+        ],
+        **{column: row[column] for column in OWN_COLUMNS},
+    }
+
+
+def test_jsonl_lines_are_the_parquet_rows_as_am_records_byte_for_byte(history):
+    """DuckDB writes the JSONL lines (release_rows.sql): they must be what orjson writes for the same record."""
+    folder = history.folder(history.second)
+    for path in sorted(folder.glob("parquet/*.parquet")):
+        rows = pq.read_table(path).to_pylist()
+        with pa.CompressedInputStream(pa.OSFile(str(folder / "jsonl" / f"{path.stem}.jsonl.zst")), "zstd") as jsonl:
+            lines = jsonl.read().splitlines()
+        assert lines == [orjson.dumps(am_record(row)) for row in rows]
+        keys = [(row["source"], row["problem_id"]) for row in rows]
+        assert keys == sorted(keys)  # sources in release order, problems by id: a re-run writes the same files
+
+
 def test_parquet_has_the_release_rows_schema_and_loads_with_duckdb(history):
     folder = history.folder(history.second)
     (path,) = sorted(folder.glob("parquet/*.parquet"))
