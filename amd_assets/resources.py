@@ -1,4 +1,5 @@
-"""The resources of the code location, configured from `EnvVar`s that Dagster resolves when a run launches.
+"""The resources of the code location, configured from `EnvVar`s that Dagster resolves when a run launches;
+modes and decimal numbers, which cannot be an `EnvVar`, are read and checked here, when the definitions are built.
 
 What belongs here: which resource serves each key and where its settings come from (`amd_assets.settings`
 lists the variables and their defaults). Resource classes live with the code they serve (`resources/`, the
@@ -17,13 +18,16 @@ from amd_assets.curation.labeler import LabelerResource
 from amd_assets.curation.settings import DedupSettings
 from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
 from amd_assets.release.store import ReleaseStoreResource
-from amd_assets.settings import Paths
-from amd_assets.verification.judge import JudgeResource
+from amd_assets.settings import Paths, choice, number
+from amd_assets.verification.judge import JUDGE_MODES, JudgeResource
 from resources.embeddings import EmbeddingResource
+from resources.embeddings.resource import BACKENDS as EMBEDDING_BACKENDS
 from resources.lakehouse import LakehouseResource
 from resources.lakehouse_sql import LakehouseDuckDB
 from resources.sandbox import SandboxResource
 from resources.teacher import TeacherResource
+from resources.teacher.resource import BACKENDS as TEACHER_BACKENDS
+from resources.teacher.resource import CLIENTS as TEACHER_CLIENTS
 
 
 def _path(explicit: str | None, variable: str) -> str:
@@ -32,20 +36,24 @@ def _path(explicit: str | None, variable: str) -> str:
 
 def teacher_resource() -> TeacherResource:
     return TeacherResource(
-        backend=EnvVar("AMD_TEACHER_BACKEND"),
+        backend=choice("AMD_TEACHER_BACKEND", TEACHER_BACKENDS),
         model=EnvVar("AMD_TEACHER_MODEL"),
         base_urls=EnvVar("AMD_TEACHER_BASE_URLS"),
-        client=EnvVar("AMD_TEACHER_CLIENT"),
+        client=choice("AMD_TEACHER_CLIENT", TEACHER_CLIENTS),
         api_key_env="AMD_TEACHER_API_KEY",
         max_concurrency=EnvVar.int("AMD_TEACHER_MAX_CONCURRENCY"),
         max_tokens=EnvVar.int("AMD_TEACHER_MAX_TOKENS"),
         tensor_parallel_size=EnvVar.int("AMD_TEACHER_TENSOR_PARALLEL_SIZE"),
+        request_timeout_s=number("AMD_TEACHER_REQUEST_TIMEOUT_S"),
+        request_attempts=EnvVar.int("AMD_TEACHER_REQUEST_ATTEMPTS"),
+        initial_backoff_s=number("AMD_TEACHER_INITIAL_BACKOFF_S"),
+        max_backoff_s=number("AMD_TEACHER_MAX_BACKOFF_S"),
     )
 
 
 def embedding_resource() -> EmbeddingResource:
     return EmbeddingResource(
-        backend=EnvVar("AMD_EMBEDDING_BACKEND"),
+        backend=choice("AMD_EMBEDDING_BACKEND", EMBEDDING_BACKENDS),
         model=EnvVar("AMD_EMBEDDING_MODEL"),
         dim=EnvVar.int("AMD_EMBEDDING_DIM"),
         base_urls=EnvVar("AMD_EMBEDDING_BASE_URLS"),
@@ -72,7 +80,9 @@ def build_resources(paths: Paths | None = None, overrides: Mapping[str, Any] | N
         "release_store": ReleaseStoreResource(root=_path(paths.releases, "AMD_RELEASES")),
         "sandbox": SandboxResource(),
         "judge": JudgeResource(
-            base_url=EnvVar("AMD_JUDGE_BASE_URL"), model=EnvVar("AMD_JUDGE_MODEL"), mode=EnvVar("AMD_JUDGE_MODE")
+            base_url=EnvVar("AMD_JUDGE_BASE_URL"),
+            model=EnvVar("AMD_JUDGE_MODEL"),
+            mode=choice("AMD_JUDGE_MODE", JUDGE_MODES),
         ),
         "teacher": teacher_resource(),
         # dbt reads the lakehouse resource's root and this audit database (passed as dbt vars).

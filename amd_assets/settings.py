@@ -4,13 +4,20 @@ Resources are configured with `EnvVar`s (the UI shows which variable a value cam
 environment of the process that launches it). Dagster refuses an unset `EnvVar`, so `fill_environment_defaults`
 gives every variable below its default when the process has none; a value a user exported always wins.
 Explicit `Paths` (the `amd --lakehouse/--releases/--sources/--benchmarks` flags, tests) replace the variables.
+
+Two kinds of setting cannot be an `EnvVar` and are read when the definitions are built instead, through a helper
+that names the variable in its error, so a typo fails when the code location loads, not in the middle of a run:
+modes (`choice`: the resource field is a `Literal`, which an `EnvVar` cannot feed) and decimal numbers
+(`number`: Dagster has `EnvVar.int` but no float).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from amd_assets.registry.load import REPO_ROOT
 
@@ -35,9 +42,13 @@ ENVIRONMENT: tuple[EnvSetting, ...] = (
     EnvSetting("AMD_TEACHER_MAX_CONCURRENCY", "64", "teacher requests in flight over all servers"),
     EnvSetting("AMD_TEACHER_MAX_TOKENS", "32768", "teacher completion token limit"),
     EnvSetting("AMD_TEACHER_TENSOR_PARALLEL_SIZE", "1", "vllm backend: GPUs per model replica"),
+    EnvSetting("AMD_TEACHER_REQUEST_TIMEOUT_S", "1800", "deadline of one teacher request attempt (s)"),
+    EnvSetting("AMD_TEACHER_REQUEST_ATTEMPTS", "6", "attempts per teacher request, the first included"),
+    EnvSetting("AMD_TEACHER_INITIAL_BACKOFF_S", "1", "first retry waits 0.5-1x this (s), doubling after"),
+    EnvSetting("AMD_TEACHER_MAX_BACKOFF_S", "60", "cap on the wait between teacher retries (s)"),
     EnvSetting("AMD_JUDGE_BASE_URL", "", "OpenAI-compatible judge URL; empty = no judge"),
     EnvSetting("AMD_JUDGE_MODEL", "judge", "judge model name"),
-    EnvSetting("AMD_JUDGE_MODE", "rubric", "rubric | reward"),
+    EnvSetting("AMD_JUDGE_MODE", "rubric", "rubric (chat LLM judge) | reward (reward model)"),
     EnvSetting("AMD_MATH_WORKERS", "0", "math-verify worker processes; 0 = one per core"),
     EnvSetting("AMD_MATH_STARTUP_TIMEOUT_S", "600", "math-verify start-up deadline (s); when missed the source fails"),
     EnvSetting("AMD_LABELER_BASE_URL", "", "OpenAI-compatible difficulty labeler URL; empty = off"),
@@ -78,3 +89,31 @@ def resolved(name: str, explicit: str | None = None) -> str:
     if explicit is not None:
         return explicit
     return os.environ.get(name) or DEFAULTS[name]
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value its setting does not accept; the message names the variable."""
+
+
+Mode = TypeVar("Mode", bound=str)
+
+
+def choice(name: str, allowed: tuple[Mode, ...]) -> Mode:
+    """The mode setting `name` (environment, else default), read now and checked against `allowed`."""
+    value = resolved(name)
+    for mode in allowed:
+        if value == mode:
+            return mode
+    raise SettingError(f"{name}={value!r} is not one of {', '.join(repr(mode) for mode in allowed)}")
+
+
+def number(name: str) -> float:
+    """The decimal setting `name` (environment, else default), read now: a finite number >= 0."""
+    value = resolved(name)
+    try:
+        parsed = float(value)
+    except ValueError:
+        parsed = math.nan
+    if not math.isfinite(parsed) or parsed < 0:
+        raise SettingError(f"{name}={value!r} is not a number >= 0")
+    return parsed

@@ -191,7 +191,7 @@ def curated_problems(
                 "rows_in": stage.rows_in,
                 "difficulty_origin": MetadataValue.json(dict(stage.difficulty_origins)),
                 "label_failures": MetadataValue.json(dict(stage.label_failures)),
-                "labeler": labeler.model if labeler.enabled else "not configured",
+                "labeler": labeler.model if labeler.configured else "not configured",
                 "semantic_dedup": stage.semantic_dedup,
             },
         )

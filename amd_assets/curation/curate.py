@@ -134,6 +134,6 @@ class CurateStage:
                 row["difficulty"], row["difficulty_origin"] = label.difficulty, "labeler"
             else:
                 row["difficulty"], row["difficulty_origin"] = UNLABELED, UNLABELED
-                if self.labeler.enabled:
+                if self.labeler.configured:
                     self.label_failures[label.error or "unknown"] += 1
         self.difficulty_origins.update(str(row["difficulty_origin"]) for row in rows)

@@ -50,25 +50,25 @@ class LabelerResource(ConfigurableResource):
     base_url: str | None = Field(default=None, description="OpenAI-compatible /v1 URL; None switches labeling off.")
     model: str | None = None
     api_key_env: str = Field(default="AMD_LABELER_API_KEY", description="Env var holding the API key, if any.")
-    timeout_seconds: float = 60.0
-    max_retries: int = 3
-    concurrency: int = 8
+    request_timeout_s: float = 60.0
+    request_attempts: int = Field(default=4, description="Attempts per request, the first included.")
+    max_concurrency: int = 8
     max_prompt_chars: int = 6000
 
     @property
-    def enabled(self) -> bool:
+    def configured(self) -> bool:
         return bool(self.base_url and self.model)
 
     def label(self, prompts: list[str]) -> list[Label]:
-        if not self.enabled:
+        if not self.configured:
             return [Label(None, None, "no labeler configured") for _ in prompts]
         from openai import OpenAI
 
         client = OpenAI(
             base_url=self.base_url,
             api_key=os.environ.get(self.api_key_env, "unused"),
-            timeout=self.timeout_seconds,
-            max_retries=self.max_retries,
+            timeout=self.request_timeout_s,
+            max_retries=max(self.request_attempts - 1, 0),
         )
 
         def one(prompt: str) -> Label:
@@ -87,5 +87,5 @@ class LabelerResource(ConfigurableResource):
             content = reply.choices[0].message.content if reply.choices else None
             return parse_label(content or "")
 
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+        with ThreadPoolExecutor(max_workers=self.max_concurrency) as pool:
             return list(pool.map(one, prompts))

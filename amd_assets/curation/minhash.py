@@ -25,10 +25,12 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from itertools import pairwise
+from typing import Literal, get_args
 
 import numpy as np
 
-BACKENDS = ("rensa", "datasketch")
+DedupBackend = Literal["rensa", "datasketch"]
+BACKENDS: tuple[DedupBackend, ...] = get_args(DedupBackend)
 SIGNATURE_DTYPE = np.uint32
 EMPTY_VALUE = np.iinfo(np.uint32).max
 # Bump when normalization or token hashing changes: it is part of cache_key, so cached signatures get recomputed.

@@ -3,7 +3,7 @@
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from amd_assets.curation.minhash import MinHasher
+from amd_assets.curation.minhash import DedupBackend, MinHasher
 
 # Bump when the text handed to the MinHasher changes (see text.symbols_as_words): cached signatures are redone.
 TEXT_VIEW_VERSION = 1
@@ -14,7 +14,7 @@ class DedupSettings(ConfigurableResource):
     num_perm: int = Field(default=128, ge=16, description="MinHash permutations.")
     shingle_size: int = Field(default=3, ge=1, description="Words per shingle.")
     seed: int = 0
-    backend: str = Field(default="rensa", description="'rensa' or 'datasketch' (see benchmarks/dedup.py).")
+    backend: DedupBackend = Field(default="rensa", description="'rensa' or 'datasketch' (see benchmarks/dedup.py).")
 
     def hasher(self) -> MinHasher:
         return MinHasher(self.num_perm, self.shingle_size, self.seed, self.backend)

@@ -32,7 +32,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from dagster import ConfigurableResource
 
@@ -142,22 +142,27 @@ def rubric_score(data: dict[str, Any]) -> float:
     return sum(data[name] for name in CRITERIA) / (MAX_POINTS * len(CRITERIA))
 
 
+JudgeMode = Literal["rubric", "reward"]
+JUDGE_MODES: tuple[JudgeMode, ...] = get_args(JudgeMode)
+
+
 class JudgeResource(ConfigurableResource):
     """Rubric judge behind any OpenAI-compatible chat endpoint, or a reward model behind a pooling endpoint;
     `base_url` None means no judge is configured."""
 
     base_url: str | None = None
-    mode: str = "rubric"  # "rubric" (chat LLM judge) or "reward" (reward model)
+    mode: JudgeMode = "rubric"  # "rubric" (chat LLM judge) or "reward" (reward model)
     # Where the reward model answers, relative to the server root (base_url without its /v1).
     reward_path: str = "/pooling"
     reward_sigmoid: bool = True
     model: str = "judge"
-    api_key_env: str = "JUDGE_API_KEY"
+    api_key_env: str = "AMD_JUDGE_API_KEY"
     pass_threshold: float = 0.75
     max_concurrency: int = 8
-    # The openai client retries 429, 5xx, connection errors and timeouts with backoff (honouring Retry-After).
-    max_retries: int = 4
-    timeout_s: float = 120.0
+    # Attempts per request, the first included. The openai client retries 429, 5xx, connection errors and
+    # timeouts with backoff (honouring Retry-After).
+    request_attempts: int = 5
+    request_timeout_s: float = 120.0
     temperature: float = 0.0
     max_tokens: int = 1024
     max_answer_chars: int = 16000
@@ -209,8 +214,6 @@ class JudgeResource(ConfigurableResource):
             return [self._unverified() for _ in items]
         if self.mode == "reward":
             return await self._rewards(items)
-        if self.mode != "rubric":
-            raise ValueError(f"judge mode must be 'rubric' or 'reward', not {self.mode!r}")
         return await self._gather(items, self._judge_one)
 
     async def _gather(self, items: Sequence[Any], ask: Any) -> list[JudgeVerdict]:
@@ -220,8 +223,8 @@ class JudgeResource(ConfigurableResource):
         client = openai.AsyncOpenAI(
             base_url=self.base_url,
             api_key=os.environ.get(self.api_key_env) or "EMPTY",
-            max_retries=self.max_retries,
-            timeout=self.timeout_s,
+            max_retries=max(self.request_attempts - 1, 0),
+            timeout=self.request_timeout_s,
         )
         async with client:
 
@@ -318,7 +321,7 @@ class JudgeResource(ConfigurableResource):
         root = (self.base_url or "").rstrip("/").removesuffix("/v1")
         headers = {"Authorization": f"Bearer {os.environ.get(self.api_key_env) or 'EMPTY'}"}
         slots = asyncio.Semaphore(self.max_concurrency)
-        async with httpx.AsyncClient(base_url=root, headers=headers, timeout=self.timeout_s) as client:
+        async with httpx.AsyncClient(base_url=root, headers=headers, timeout=self.request_timeout_s) as client:
 
             async def one(item: JudgeItem) -> JudgeVerdict:
                 async with slots:
@@ -335,7 +338,8 @@ class JudgeResource(ConfigurableResource):
             {"role": "assistant", "content": item.answer[: self.max_answer_chars]},
         ]
         body = {"model": self.model, "messages": messages}
-        for attempt in range(self.max_retries + 1):
+        last = max(self.request_attempts, 1) - 1
+        for attempt in range(last + 1):
             try:
                 reply = await client.post(self.reward_path, json=body)
             except httpx.HTTPError as exc:
@@ -345,8 +349,8 @@ class JudgeResource(ConfigurableResource):
                     break
                 error = f"HTTP {reply.status_code}: {reply.text[:200]}"
                 if reply.status_code not in (408, 409, 429) and reply.status_code < 500:
-                    attempt = self.max_retries  # a bad request does not get better by asking again
-            if attempt == self.max_retries:
+                    attempt = last  # a bad request does not get better by asking again
+            if attempt == last:
                 return self._verdict("judge_error", "request_failed", None, {"error": error[:500]}, started)
             await asyncio.sleep(min(0.5 * 2**attempt, 8.0))
         try:

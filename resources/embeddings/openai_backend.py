@@ -105,7 +105,7 @@ class OpenAIEmbedder:
                 error = TeacherCallError(TIMEOUT, f"no answer within {self.settings.request_timeout_s:g}s")
             except TeacherCallError as call_error:
                 error = call_error
-            if not error.retryable or attempt >= self.settings.policy.max_attempts:
+            if not error.retryable or attempt >= self.settings.policy.request_attempts:
                 raise EmbeddingError(
                     f"embedding {len(batch)} texts at {pool.base_url} failed after {attempt} attempt(s): "
                     f"{error.error_class}: {error.describe()}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal, get_args
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -12,13 +12,16 @@ from resources.embeddings.base import Embedder, model_key
 from resources.embeddings.thresholds import DedupCosines, dedup_cosines_for, parse_threshold, threshold_for
 from resources.teacher.retry import RetryPolicy
 
-BACKENDS = ("wordllama", "openai")
+EmbeddingBackend = Literal["wordllama", "openai"]
+BACKENDS: tuple[EmbeddingBackend, ...] = get_args(EmbeddingBackend)
 
 
 class EmbeddingResource(ConfigurableResource):
     """Which model embeds problems and benchmark items for semantic dedup and decontamination."""
 
-    backend: str = Field(default="wordllama", description="wordllama (embedded, CPU, no download) | openai (endpoint).")
+    backend: EmbeddingBackend = Field(
+        default="wordllama", description="wordllama (embedded, CPU, no download) | openai (endpoint)."
+    )
     model: str = Field(
         default="l2_supercat", description="wordllama config shipped in the wheel, or the model name the server serves."
     )
@@ -31,7 +34,7 @@ class EmbeddingResource(ConfigurableResource):
     max_concurrency: int = Field(default=8, description="openai backend: requests in flight at once.")
     request_timeout_s: float = Field(default=120.0)
     connect_timeout_s: float = Field(default=10.0)
-    max_attempts: int = Field(default=6, description="Attempts per batch (first try included).")
+    request_attempts: int = Field(default=6, description="Attempts per batch (first try included).")
     initial_backoff_s: float = Field(default=1.0)
     max_backoff_s: float = Field(default=30.0)
     # Text, not float: an EnvVar can feed it ("" = the calibrated value of the model, resources/embeddings/thresholds).
@@ -45,8 +48,6 @@ class EmbeddingResource(ConfigurableResource):
 
     def open(self) -> Embedder:
         """Load the model (wordllama) or bind the endpoint (openai, which learns the width with one request)."""
-        if self.backend not in BACKENDS:
-            raise ValueError(f"embedding backend {self.backend!r} is not one of {', '.join(BACKENDS)}")
         if self.backend == "wordllama":
             from resources.embeddings.wordllama_backend import WordLlamaEmbedder
 
@@ -61,7 +62,7 @@ class EmbeddingResource(ConfigurableResource):
             max_concurrency=max(1, self.max_concurrency),
             request_timeout_s=self.request_timeout_s,
             connect_timeout_s=self.connect_timeout_s,
-            policy=RetryPolicy(max(1, self.max_attempts), self.initial_backoff_s, self.max_backoff_s),
+            policy=RetryPolicy(max(1, self.request_attempts), self.initial_backoff_s, self.max_backoff_s),
         )
         return OpenAIEmbedder(settings, self.dim)
 

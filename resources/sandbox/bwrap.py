@@ -23,11 +23,13 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 from resources.sandbox.seccomp import build_filter, build_single_process_filter
 
 INSTALL_HINT = "install it with `apt-get install -y bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap`"
-MODES = ("zygote", "launch")
+SandboxMode = Literal["zygote", "launch"]
+MODES: tuple[SandboxMode, ...] = get_args(SandboxMode)
 HARNESS_DIR = "/opt/amd"
 _MODULES = {
     "harness.py": "_amd_harness",

@@ -15,7 +15,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from resources.sandbox.bwrap import SandboxUnavailableError, resolve_launch
+from resources.sandbox.bwrap import SandboxMode, SandboxUnavailableError, resolve_launch
 from resources.sandbox.executor import Slot
 from resources.sandbox.judge import judge
 from resources.sandbox.pool import SandboxPool
@@ -35,7 +35,7 @@ class SandboxResource(dg.ConfigurableResource):
     """
 
     bwrap_path: str = Field(default="bwrap", description="bubblewrap executable (Debian package bubblewrap).")
-    mode: str = Field(
+    mode: SandboxMode = Field(
         default="zygote",
         description="'zygote': one bwrap per worker builds fresh namespaces per sample (fast); "
         "'launch': one bwrap launch per sample.",

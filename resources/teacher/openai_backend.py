@@ -72,7 +72,7 @@ class OpenAICompatibleTeacher:
             except TeacherCallError as call_error:
                 error = call_error
             common = self._common(transport.endpoint, attempt, sent, started)
-            if not error.retryable or attempt >= self.policy.max_attempts:
+            if not error.retryable or attempt >= self.policy.request_attempts:
                 return failed(
                     request.key,
                     error_class=error.error_class,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal, get_args
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -17,14 +17,18 @@ from resources.teacher.retry import RetryPolicy
 from resources.teacher.transports import ChatTransport, NativeChat, SdkChat
 from resources.teacher.vllm_backend import VLLMTeacher
 
-BACKENDS = ("none", "openai", "vllm")
-CLIENTS = ("native", "openai")
+TeacherBackend = Literal["none", "openai", "vllm"]
+TeacherClient = Literal["native", "openai"]
+BACKENDS: tuple[TeacherBackend, ...] = get_args(TeacherBackend)
+CLIENTS: tuple[TeacherClient, ...] = get_args(TeacherClient)
 
 
 class TeacherResource(ConfigurableResource):
     """Where teacher responses come from. `backend="none"` (the default) means no teacher: generation is skipped."""
 
-    backend: str = Field(default="none", description="none | openai (OpenAI-compatible servers) | vllm (in-process).")
+    backend: TeacherBackend = Field(
+        default="none", description="none | openai (OpenAI-compatible servers) | vllm (in-process)."
+    )
     model: str = Field(default="deepseek-ai/DeepSeek-R1", description="Model name sent to the server / loaded by vLLM.")
     base_urls: str = Field(
         default="",
@@ -35,7 +39,7 @@ class TeacherResource(ConfigurableResource):
         default="AMD_TEACHER_API_KEY",
         description="Name of the environment variable holding the API key (never the key itself); unset = no key.",
     )
-    client: str = Field(
+    client: TeacherClient = Field(
         default="native",
         description="openai backend transport: native (lean HTTP/1.1 client, ≥1k requests/s) | openai (the SDK).",
     )
@@ -44,7 +48,7 @@ class TeacherResource(ConfigurableResource):
         default=1800.0, description="Deadline for one attempt; 32k-token reasoning takes minutes."
     )
     connect_timeout_s: float = Field(default=10.0)
-    max_attempts: int = Field(
+    request_attempts: int = Field(
         default=6, description="Attempts per request (first try included); vllm: per engine batch."
     )
     initial_backoff_s: float = Field(default=1.0, description="First retry waits 0.5-1x this, doubling after.")
@@ -69,7 +73,7 @@ class TeacherResource(ConfigurableResource):
         return [url.strip() for url in self.base_urls.replace("\n", ",").split(",") if url.strip()]
 
     def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(self.max_attempts, self.initial_backoff_s, self.max_backoff_s, self.max_retry_after_s)
+        return RetryPolicy(self.request_attempts, self.initial_backoff_s, self.max_backoff_s, self.max_retry_after_s)
 
     def describe(self) -> dict[str, Any]:
         """What the run used, for materialization metadata (no secrets: the key is named, not shown)."""
@@ -93,13 +97,9 @@ class TeacherResource(ConfigurableResource):
 
     def check_settings(self) -> None:
         """Bounds are checked here, not as pydantic constraints: those reject `EnvVar.int(...)` fields."""
-        if self.backend not in BACKENDS:
-            raise ValueError(f"teacher backend {self.backend!r} is not one of {', '.join(BACKENDS)}")
-        if self.client not in CLIENTS:
-            raise ValueError(f"teacher client {self.client!r} is not one of {', '.join(CLIENTS)}")
         positive = {
             "max_concurrency": self.max_concurrency,
-            "max_attempts": self.max_attempts,
+            "request_attempts": self.request_attempts,
             "max_tokens": self.max_tokens,
             "request_timeout_s": self.request_timeout_s,
             "connect_timeout_s": self.connect_timeout_s,

@@ -104,7 +104,7 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 6
+    request_attempts: int = 6
     initial_backoff_s: float = 1.0
     max_backoff_s: float = 60.0
     max_retry_after_s: float = 600.0

@@ -110,7 +110,7 @@ class VLLMTeacher:
                 outputs, refused = self._generate_batch(batch)
                 break
             except Exception as error:
-                if attempt >= self.policy.max_attempts:
+                if attempt >= self.policy.request_attempts:
                     common = self._common(attempt, sent, started)
                     return [
                         failed(r.key, error_class=ENGINE_ERROR, error=describe(error), retryable=True, **common)

@@ -86,7 +86,7 @@ def test_parse_label_is_strict():
 def test_labeler_through_an_openai_compatible_server():
     replies = {"easy one": '{"category": "math", "difficulty": "easy"}', "garbled": "I think it is hard"}
     with openai_stub(chat=lambda text: replies[text]) as (url, log):
-        labels = LabelerResource(base_url=url, model="labeler", max_retries=0).label(["easy one", "garbled"])
+        labels = LabelerResource(base_url=url, model="labeler", request_attempts=1).label(["easy one", "garbled"])
     assert labels[0].difficulty == "easy" and labels[0].error is None
     assert labels[1].difficulty is None and "not JSON" in labels[1].error
     assert {entry["model"] for entry in log} == {"labeler"}

@@ -62,7 +62,7 @@ def test_samples_wanted_is_the_one_rule():
 
 
 def test_backoff_grows_exponentially_with_jitter_and_never_fires_at_once():
-    policy = RetryPolicy(max_attempts=8, initial_backoff_s=1.0, max_backoff_s=10.0)
+    policy = RetryPolicy(request_attempts=8, initial_backoff_s=1.0, max_backoff_s=10.0)
     rng = random.Random(7)
     for attempt, step in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 10.0), (7, 10.0)]:
         delays = [policy.delay(attempt, None, rng) for _ in range(200)]

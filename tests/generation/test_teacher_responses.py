@@ -93,7 +93,7 @@ def test_failures_are_rows_and_transient_ones_are_retried_by_later_runs(server, 
     server.script("always down", *["500"] * 100)
     server.script("bad request", *["400"] * 100)
     server.script("long", "length")
-    teacher = make_teacher(server, max_attempts=2)
+    teacher = make_teacher(server, request_attempts=2)
 
     first = run_generation(teacher, max_request_failures=2)
     assert first.success and check_passed(first)
@@ -156,7 +156,7 @@ def test_a_teacher_that_is_down_stops_the_run_after_committing_what_it_has(serve
     write_curated(lakehouse, [problem(i) for i in range(30)])
     server.set_default("503")
     result = run_generation(
-        make_teacher(server, max_attempts=1, max_concurrency=1), raise_on_error=False, max_consecutive_failures=5
+        make_teacher(server, request_attempts=1, max_concurrency=1), raise_on_error=False, max_consecutive_failures=5
     )
     assert not result.success
     failure = result.failure_data_for_node("teacher_responses")

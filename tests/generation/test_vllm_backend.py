@@ -171,7 +171,7 @@ def test_refused_prompts_are_found_with_probes_and_the_rest_of_512_runs_as_one_b
     print(f"512 prompts, 3 refused: {len(llm.calls)} engine calls, {len(probes)} of them 1-token probes")
 
 
-FAST_RETRY = RetryPolicy(max_attempts=3, initial_backoff_s=0.001, max_backoff_s=0.002)
+FAST_RETRY = RetryPolicy(request_attempts=3, initial_backoff_s=0.001, max_backoff_s=0.002)
 
 
 def test_an_engine_that_dies_mid_batch_is_loaded_again_and_the_batch_retried():
@@ -242,7 +242,7 @@ def test_repeated_engine_failures_trip_the_breaker_and_are_asked_again(fake_vllm
     fake_vllm.LLM = lambda model, **args: FakeLLM(model, args, failures=[cuda] * 100)
     write_curated(lakehouse, [problem(i) for i in range(12)])
     teacher = TeacherResource(
-        backend="vllm", vllm_batch_size=4, max_attempts=2, initial_backoff_s=0.001, max_backoff_s=0.002
+        backend="vllm", vllm_batch_size=4, request_attempts=2, initial_backoff_s=0.001, max_backoff_s=0.002
     )
 
     failing = run_generation(teacher, raise_on_error=False, checkpoint_every=4, max_consecutive_failures=8)

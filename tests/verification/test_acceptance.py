@@ -86,7 +86,9 @@ def test_math_mismatches_get_the_judges_second_opinion_through_the_asset(tmp_pat
         return json.dumps({"equivalent": equivalent, "rationale": "stub"})
 
     with judge_stub([(200, "")], respond=respond) as (url, log):
-        pipeline.resources["judge"] = JudgeResource(base_url=url, model="stub-judge", max_retries=1, timeout_s=10)
+        pipeline.resources["judge"] = JudgeResource(
+            base_url=url, model="stub-judge", request_attempts=2, request_timeout_s=10
+        )
         pipeline.verify("math")
     verdicts = pipeline.lakehouse.read(RESPONSE_VERDICTS.name, filter=ds.field("verifier") == MATH_JUDGE).to_pylist()
     # only the teacher mismatches were asked (the reference solutions pass math-verify, the boxed answer too)

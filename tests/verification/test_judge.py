@@ -82,7 +82,7 @@ ITEM = JudgeItem(prompt="Plan a three-day trip to Lyon.", answer="Day 1: Vieux L
 
 
 def judge(base_url: str, **kwargs: object) -> JudgeResource:
-    settings: dict[str, object] = {"model": "stub-judge", "max_retries": 2, "timeout_s": 5, **kwargs}
+    settings: dict[str, object] = {"model": "stub-judge", "request_attempts": 3, "request_timeout_s": 5, **kwargs}
     return JudgeResource(base_url=base_url, **settings)  # type: ignore[arg-type]
 
 
@@ -140,7 +140,7 @@ def test_server_error_then_success_is_retried() -> None:
 
 def test_persistent_failure_is_judge_error_after_retries() -> None:
     with judge_stub([(500, "")]) as (url, log):
-        [result] = judge(url, max_retries=1).judge([ITEM])
+        [result] = judge(url, request_attempts=2).judge([ITEM])
     assert result.verdict == "judge_error" and result.reason.startswith("request_failed")
     assert len(log) == 2
 
@@ -162,7 +162,7 @@ def test_many_items_keep_order_under_bounded_concurrency() -> None:
 
 def test_timeout_is_retried() -> None:
     with judge_stub([(200, rubric(4, 4, 4))], slow_first_s=1.5) as (url, log):
-        [result] = judge(url, timeout_s=0.5).judge([ITEM])
+        [result] = judge(url, request_timeout_s=0.5).judge([ITEM])
     assert result.verdict == "pass" and len(log) == 2
 
 

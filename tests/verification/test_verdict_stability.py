@@ -129,7 +129,7 @@ def verified(tmp_path_factory) -> Iterator[tuple[LakehouseResource, JudgeResourc
     lakehouse.append(TEACHER_RESPONSES.name, [responses], TEACHER_RESPONSES.schema, ["source"])
     sandbox = SandboxResource(workers=1)
     with judge_stub([(200, "")], respond=judge_reply) as (url, _), MathVerifierPool(workers=1) as pool:
-        judge = JudgeResource(base_url=url, model="stub-judge", max_retries=1, timeout_s=10)
+        judge = JudgeResource(base_url=url, model="stub-judge", request_attempts=2, request_timeout_s=10)
         try:
             stage = VerifyStage(lakehouse, SOURCE, sandbox, judge, pool)
             lakehouse.append(RESPONSE_VERDICTS.name, stage.batches(), RESPONSE_VERDICTS.schema, ["source"])

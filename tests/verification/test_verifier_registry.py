@@ -142,7 +142,7 @@ def test_the_judge_is_asked_once_per_response_and_version_and_a_placeholder_does
 
     with judge_stub([(200, "")], respond=judge_reply) as (url, log):
         # the stub model is called "judge", like the unconfigured default: the placeholders' version
-        judge = JudgeResource(base_url=url, max_retries=1, timeout_s=10)
+        judge = JudgeResource(base_url=url, request_attempts=2, request_timeout_s=10)
         assert judge.verifier_version == version
         assert verify(lakehouse, judge).verdicts == {"judge_rubric:pass": 2}
         assert len(log) == 2
