@@ -58,7 +58,7 @@ def test_dbt_audits_build_and_guard_the_ingest_invariant(ingested, tmp_path):
     assert dbt_build(ingested.root_path(), audit_db, target_path=tmp_path / "dbt", quiet=True, select=funnels) == 0
     with duckdb.connect(str(audit_db), read_only=True) as connection:
         rows = connection.execute(
-            "SELECT source, rows_read, raw_rows, normalized_rows, quarantined_raw, quarantined_normalize "
+            "SELECT source, rows_read, raw_rows, normalized_rows, quarantined_read, quarantined_normalize "
             "FROM ingest_funnel ORDER BY source"
         ).fetchall()
         funnel = connection.execute("SELECT coalesce(sum(problems), 0) FROM curation_funnel").fetchone()

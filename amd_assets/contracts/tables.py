@@ -40,7 +40,7 @@ from amd_assets.contracts.columns import (
 )
 from amd_assets.registry.model import CATEGORIES, DIFFICULTIES
 
-QUARANTINE_STAGES = ("raw", "normalize")
+QUARANTINE_STAGES = ("read", "normalize")  # the two steps of ingest (raw_problems, normalized_problems)
 ERROR_TYPES = (
     "bad_json",
     "invalid_utf8",
@@ -131,7 +131,7 @@ QUARANTINE = TableContract(
         required(
             "stage",
             STRING,
-            "Where the row was set aside: raw (reading) or normalize (mapping).",
+            "Where the row was set aside: read (reading the file) or normalize (mapping the fields).",
             one_of(*QUARANTINE_STAGES),
         ),
         required(

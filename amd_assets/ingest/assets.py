@@ -22,7 +22,7 @@ def raw_problems(
 ) -> MaterializeResult:
     source = context.partition_key
     started = time.monotonic()
-    quarantine = QuarantineSink(source, stage="raw")
+    quarantine = QuarantineSink(source, stage="read")
     ingest = RawIngest(source_registry.load(), source, quarantine)
     version = write_source_partition(lakehouse, RAW_PROBLEMS, source, ingest.batches(), quarantine)
     seconds = time.monotonic() - started

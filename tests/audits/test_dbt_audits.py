@@ -16,6 +16,7 @@ from amd_assets.audits.assets import build_audit_assets
 from amd_assets.audits.project import load_manifest
 from amd_assets.audits.resource import AuditDatabaseResource
 from amd_assets.cli.audit import dbt_build
+from amd_assets.contracts.tables import QUARANTINE_STAGES
 from amd_assets.registry import REPO_ROOT
 from amd_assets.registry.resource import SourceRegistryResource
 from amd_assets.release.store import ReleaseStoreResource
@@ -98,17 +99,19 @@ def test_stage_funnel_accounts_for_every_dropped_row(released, audit_db):
         )
     }
     # malformed.jsonl: 13 lines, 9 quarantined (5 unreadable, 4 not normalizable), 4 normalized
-    ingest = {reason: n for (stage, reason, source), (n, _, _) in funnel.items() if stage == "ingest"}
+    ingest = {(stage, reason): n for (stage, reason, source), (n, _, _) in funnel.items() if stage in QUARANTINE_STAGES}
     assert ingest == {
-        "bad_json": 1,
-        "bad_value": 1,
-        "duplicate_key": 1,
-        "invalid_utf8": 1,
-        "missing_field": 2,
-        "not_an_object": 1,
-        "wrong_type": 2,
+        ("read", "bad_json"): 1,
+        ("read", "duplicate_key"): 1,
+        ("read", "invalid_utf8"): 1,
+        ("read", "missing_field"): 1,
+        ("read", "not_an_object"): 1,
+        ("normalize", "bad_value"): 1,
+        ("normalize", "missing_field"): 1,
+        ("normalize", "wrong_type"): 2,
     }
-    assert funnel[("ingest", "bad_json", "malformed")][1:] == (13, 4)
+    assert funnel[("read", "bad_json", "malformed")][1:] == (13, 8)
+    assert funnel[("normalize", "wrong_type", "malformed")][1:] == (8, 4)
     # planted: one problem per filter rule, one benchmark copy
     planted_filters = {r for (s, r, src) in funnel if s == "filter" and src == "planted"}
     assert planted_filters == {

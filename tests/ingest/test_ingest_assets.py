@@ -9,15 +9,15 @@ from amd_assets.contracts.tables import NORMALIZED_PROBLEMS, QUARANTINE, RAW_PRO
 
 MALFORMED_FILE = "data/samples/malformed/malformed.jsonl"
 EXPECTED_QUARANTINE = [
-    (2, "raw", "bad_json", None),
-    (3, "raw", "invalid_utf8", None),
-    (5, "raw", "not_an_object", None),
+    (2, "read", "bad_json", None),
+    (3, "read", "invalid_utf8", None),
+    (5, "read", "not_an_object", None),
     (6, "normalize", "missing_field", "question"),
     (7, "normalize", "wrong_type", "question"),
-    (9, "raw", "duplicate_key", "id"),
+    (9, "read", "duplicate_key", "id"),
     (11, "normalize", "wrong_type", "answer"),
     (12, "normalize", "bad_value", "level"),
-    (13, "raw", "missing_field", "id"),
+    (13, "read", "missing_field", "id"),
 ]
 
 

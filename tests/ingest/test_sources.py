@@ -46,7 +46,7 @@ def ingest(
     registry_path: Path, lakehouse, source: str
 ) -> tuple[RawIngest, QuarantineSink, NormalizeStage, QuarantineSink]:
     registry = load_registry(registry_path)
-    raw_quarantine, norm_quarantine = QuarantineSink(source, "raw"), QuarantineSink(source, "normalize")
+    raw_quarantine, norm_quarantine = QuarantineSink(source, "read"), QuarantineSink(source, "normalize")
     raw = RawIngest(registry, source, raw_quarantine)
     lakehouse.replace_partition(RAW_PROBLEMS.name, raw.batches(), RAW_PROBLEMS.schema, {"source": source}, ["source"])
     raw_quarantine.write(lakehouse)

@@ -1,10 +1,12 @@
 -- The whole funnel in one table: per stage, reason and source, the rows that stage dropped (rejections, plus
--- quarantined input as stage 'ingest'), next to how many rows of the source entered and left that stage.
--- Stages in order: ingest (rows read -> normalized), filter, decontaminate, dedup (global, exact/MinHash then
--- semantic duplicates, counted per source),
+-- quarantined input under its quarantine stage), next to how many rows of the source entered and left that stage.
+-- Stages in order: read and normalize (the two steps of ingest: rows read -> raw_problems -> normalized), filter,
+-- decontaminate, dedup (global, exact/MinHash then semantic duplicates, counted per source),
 -- curate (labels/downsampling), distill (curated problems -> one accepted sample).
 with counts as (
-    select 'normalized' as tbl, source, count(*) as n from {{ source('lakehouse', 'normalized_problems') }} group by 2
+    select 'raw' as tbl, source, count(*) as n from {{ source('lakehouse', 'raw_problems') }} group by 2
+    union all
+    select 'normalized', source, count(*) as n from {{ source('lakehouse', 'normalized_problems') }} group by 2
     union all
     select 'filtered', source, count(*) from {{ source('lakehouse', 'filtered_problems') }} group by 2
     union all
@@ -22,14 +24,15 @@ with counts as (
     union all
     select 'read', source, count(*) from {{ source('lakehouse', 'raw_problems') }} group by 2
     union all
-    select 'read', source, count(*) from {{ source('lakehouse', 'quarantine') }} where stage = 'raw' group by 2
+    select 'read', source, count(*) from {{ source('lakehouse', 'quarantine') }} where stage = 'read' group by 2
 ),
 per_source as (
     select source, tbl, sum(n)::bigint as n from counts group by source, tbl
 ),
 stages as (
     select * from (values
-        ('ingest', 'read', 'normalized'),
+        ('read', 'read', 'raw'),
+        ('normalize', 'raw', 'normalized'),
         ('filter', 'normalized', 'filtered'),
         ('decontaminate', 'filtered', 'decontaminated'),
         ('dedup', 'decontaminated', 'dedup_kept'),
@@ -48,13 +51,13 @@ rejected as (
     from {{ source('lakehouse', 'rejections') }}
     group by stage, reason, source
     union all
-    select 'ingest', error_type, source, count(*)
+    select stage, error_type, source, count(*)
     from {{ source('lakehouse', 'quarantine') }}
-    group by error_type, source
+    group by stage, error_type, source
 )
 select
     -- the stage's position in the pipeline, so `order by all` reads the funnel top to bottom
-    list_position(['ingest', 'filter', 'decontaminate', 'dedup', 'curate', 'distill'], r.stage) as step,
+    list_position(['read', 'normalize', 'filter', 'decontaminate', 'dedup', 'curate', 'distill'], r.stage) as step,
     r.stage,
     r.reason,
     r.source,

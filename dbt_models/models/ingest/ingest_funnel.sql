@@ -8,17 +8,17 @@ normalized as (
 quarantined as (
     select
         source,
-        count(*) filter (where stage = 'raw') as quarantined_raw,
+        count(*) filter (where stage = 'read') as quarantined_read,
         count(*) filter (where stage = 'normalize') as quarantined_normalize
     from {{ source('lakehouse', 'quarantine') }}
     group by 1
 )
 select
     raw.source,
-    raw.raw_rows + coalesce(q.quarantined_raw, 0) as rows_read,
+    raw.raw_rows + coalesce(q.quarantined_read, 0) as rows_read,
     raw.raw_rows,
     coalesce(n.normalized_rows, 0) as normalized_rows,
-    coalesce(q.quarantined_raw, 0) as quarantined_raw,
+    coalesce(q.quarantined_read, 0) as quarantined_read,
     coalesce(q.quarantined_normalize, 0) as quarantined_normalize
 from raw
 left join normalized as n using (source)
