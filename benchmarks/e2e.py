@@ -50,6 +50,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import e2e_corpus  # noqa: E402
 from e2e_measure import GIB, JobMeasure, Step, dagster_steps, measure, window  # noqa: E402
 
+from amd_assets.contracts import catalogue  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "out" / "e2e"
 TARGET_ROWS = 1_400_000
 AMD = str(Path(sys.executable).parent / "amd")
@@ -78,23 +80,8 @@ STAGE_ROWS = {
     "distilled_samples": ("curated_problems", "distilled_samples"),
     "release": ("distilled_samples", "release_rows"),
 }
-TABLES = [
-    "raw_problems",
-    "normalized_problems",
-    "filtered_problems",
-    "decontaminated_problems",
-    "problem_signatures",
-    "problem_embeddings",
-    "dedup_decisions",
-    "semantic_dedup_decisions",
-    "curated_problems",
-    "teacher_responses",
-    "response_verdicts",
-    "distilled_samples",
-    "release_rows",
-    "quarantine",
-    "rejections",
-]
+# Every Delta table of the catalogue (a view checked by a contract has no writers, no table).
+TABLES = [name for name, contract in catalogue.TABLES.items() if contract.writers]
 
 
 def folder(rows: int) -> Path:

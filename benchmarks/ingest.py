@@ -99,7 +99,7 @@ def ingest() -> None:
     registry = load_registry(registry_file())
 
     started = time.perf_counter()
-    raw = RawIngest(registry, "synthetic", QuarantineSink("synthetic", "raw"))
+    raw = RawIngest(registry, "synthetic", QuarantineSink("synthetic", "read"))
     lakehouse.replace_partition(
         RAW_PROBLEMS.name, raw.batches(), RAW_PROBLEMS.schema, {"source": "synthetic"}, ["source"]
     )
