@@ -9,7 +9,7 @@ verification, release) and `amd_assets.contracts.catalogue` lists them all. Line
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pyarrow as pa
@@ -61,12 +61,18 @@ class TableContract:
 
     name: str
     columns: tuple[Column, ...]
-    partition_by: list[str]
     description: str
-    writers: tuple[str, ...] = ()  # the Dagster assets writing it: its lineage in dbt and the UI
+    partition_by: list[str] = field(default_factory=lambda: ["source"])  # most tables hold one partition per source
+    # The Dagster assets writing it (`writers`), when not the one asset named like the table; () for a view.
+    written_by: tuple[str, ...] | None = None
     may_be_missing: bool = False  # a stage that has not run yet: read as an empty table (dbt, `amd sql`)
     row_rules: tuple[str, ...] = ()  # names in amd_assets.contracts.row_rules
     strict: bool = True  # no column beyond the declared ones
+
+    @property
+    def writers(self) -> tuple[str, ...]:
+        """The Dagster assets writing it: its lineage in dbt and the UI."""
+        return (self.name,) if self.written_by is None else self.written_by
 
     @cached_property
     def schema(self) -> pa.Schema:
@@ -90,9 +96,7 @@ RAW_PROBLEMS = TableContract(
         ROW_KEY,
         required("record", STRING, "The input row as its original JSON object.", JSON_OBJECT),
     ),
-    partition_by=["source"],
     description="Every well-formed input row as its original JSON object, keyed by a stable problem_id.",
-    writers=("raw_problems",),
 )
 
 PROBLEM_FIELDS = (
@@ -115,13 +119,15 @@ PROBLEM_FIELDS = (
 )
 PROBLEM_ROW_RULES = ("trace_origin_iff_answer", "tests_counted")
 
-NORMALIZED_PROBLEMS = TableContract(
-    name="normalized_problems",
-    columns=PROBLEM_FIELDS,
-    partition_by=["source"],
-    description="Rows mapped onto the canonical problem: prompt, reference answer, tests, existing trace.",
-    writers=("normalized_problems",),
-    row_rules=PROBLEM_ROW_RULES,
+
+def problem_stage(name: str, description: str) -> TableContract:
+    """A stage that passes canonical problems on: every problem field and its row rules, per source."""
+    return TableContract(name=name, columns=PROBLEM_FIELDS, description=description, row_rules=PROBLEM_ROW_RULES)
+
+
+NORMALIZED_PROBLEMS = problem_stage(
+    "normalized_problems",
+    "Rows mapped onto the canonical problem: prompt, reference answer, tests, existing trace.",
 )
 
 QUARANTINE = TableContract(
@@ -143,25 +149,17 @@ QUARANTINE = TableContract(
     ),
     partition_by=["source", "stage"],
     description="Malformed input rows with file, line, the error and the raw text (truncated); never dropped.",
-    writers=("raw_problems", "normalized_problems"),
+    written_by=("raw_problems", "normalized_problems"),
 )
 
-FILTERED_PROBLEMS = TableContract(
-    name="filtered_problems",
-    columns=PROBLEM_FIELDS,
-    partition_by=["source"],
-    description="Normalized problems that pass the quality rules (URLs, figures, tables, odd characters, length).",
-    writers=("filtered_problems",),
-    row_rules=PROBLEM_ROW_RULES,
+FILTERED_PROBLEMS = problem_stage(
+    "filtered_problems",
+    "Normalized problems that pass the quality rules (URLs, figures, tables, odd characters, length).",
 )
 
-DECONTAMINATED_PROBLEMS = TableContract(
-    name="decontaminated_problems",
-    columns=PROBLEM_FIELDS,
-    partition_by=["source"],
-    description="Filtered problems that match no registered benchmark item (n-gram and embedding rules).",
-    writers=("decontaminated_problems",),
-    row_rules=PROBLEM_ROW_RULES,
+DECONTAMINATED_PROBLEMS = problem_stage(
+    "decontaminated_problems",
+    "Filtered problems that match no registered benchmark item (n-gram and embedding rules).",
 )
 
 CURATED_PROBLEMS = TableContract(
@@ -184,9 +182,7 @@ CURATED_PROBLEMS = TableContract(
         ),
         required("duplicates_merged", INT32, "Other problems dedup dropped in favour of this one.", at_least(0)),
     ),
-    partition_by=["source"],
     description="Dedup survivors with category and difficulty labels (difficulty 'unlabeled' when unknown).",
-    writers=("curated_problems",),
     # The column stays nullable in Arrow (the table's schema since its first write); curation always labels it.
     row_rules=(*PROBLEM_ROW_RULES, "difficulty_is_labelled"),
 )
@@ -204,9 +200,7 @@ PROBLEM_SIGNATURES = TableContract(
         required("has_reference", BOOL, "Whether the problem has a reference answer or tests."),
         required("has_trace", BOOL, "Whether the problem has an existing trace."),
     ),
-    partition_by=["source"],
     description="Per-problem exact-text hash and MinHash signature, cached by text hash across re-runs.",
-    writers=("problem_signatures",),
 )
 
 KEPT_PROBLEM = (
@@ -231,9 +225,7 @@ DEDUP_DECISIONS = TableContract(
         ),
         required("cluster_size", INT32, "Problems in its duplicate cluster.", at_least(1)),
     ),
-    partition_by=["source"],
     description="One row per problem across all sources: its duplicate cluster's kept problem and why.",
-    writers=("dedup_decisions",),
     row_rules=("dedup_kept_rows_point_at_themselves",),
 )
 
@@ -253,7 +245,7 @@ REJECTIONS = TableContract(
     ),
     partition_by=["source", "stage"],
     description="Every row a curation stage drops, with (stage, reason, detail): the funnel is one SQL query.",
-    writers=(
+    written_by=(
         "filtered_problems",
         "decontaminated_problems",
         "dedup_decisions",
@@ -273,10 +265,8 @@ PROBLEM_EMBEDDINGS = TableContract(
         required("dim", INT32, "Dimensions of the vector.", above(0)),
         required("embedding", BINARY, "The unit-length vector as float16 bytes."),
     ),
-    partition_by=["source"],
     description="Unit-length float16 embedding per (problem, model key `backend:model@dim`), cached by text hash; "
     "each model's rows are kept when another model is used.",
-    writers=("problem_embeddings",),
     may_be_missing=True,
     row_rules=("two_bytes_per_dimension",),
 )
@@ -295,10 +285,8 @@ SEMANTIC_DEDUP_DECISIONS = TableContract(
             "dedup_version", INT64, "The dedup_decisions Delta version the survivors were read from.", at_least(0)
         ),
     ),
-    partition_by=["source"],
     description="One row per exact/MinHash dedup survivor: its embedding-similarity cluster's kept problem, the "
     "cosine to it, the model and threshold, and the dedup_decisions version it was computed from.",
-    writers=("semantic_dedup_decisions",),
     may_be_missing=True,
     row_rules=("semantic_kept_rows_point_at_themselves",),
 )

@@ -74,10 +74,8 @@ TEACHER_RESPONSES = TableContract(
         required("run_id", STRING, "The Dagster run that made the request.", NOT_EMPTY),
         required("created_at", UTC_TIMESTAMP, "When the outcome was recorded."),
     ),
-    partition_by=["source"],
     description="Teacher responses per curated problem and sample index (response_id), appended in checkpoints; "
     "failed requests are rows too (error class, attempts), truncated ones are marked.",
-    writers=("teacher_responses",),
     may_be_missing=True,
     row_rules=("truncated_iff_length", "status_matches_outcome"),
 )

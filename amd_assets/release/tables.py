@@ -79,7 +79,6 @@ RELEASE_ROWS = TableContract(
     ),
     partition_by=["release_version"],
     description="Every released sample of every release version: the AM record, its verdicts and its lineage.",
-    writers=("release_rows",),
     may_be_missing=True,
 )
 
@@ -104,7 +103,8 @@ AM_RECORD = TableContract(
         required("answer_content", STRING, "The assistant turn's info.answer_content.", NOT_EMPTY),
         required("verdict_count", UINT32, "Verdicts the sample carries.", at_least(1)),
     ),
-    partition_by=[],
     description="The AM record of a release row, flattened: one column per promise of the format.",
+    partition_by=[],
+    written_by=(),
     row_rules=("info_source_is_the_source",),
 )

@@ -52,10 +52,8 @@ RESPONSE_VERDICTS = TableContract(
         ),
         required("duration_s", FLOAT64, "Seconds the verifier took.", at_least(0)),
     ),
-    partition_by=["source"],
     description="One row per (response, verifier, verifier version): verdict, score, reason, detail, duration. "
     "Append-only, so verdicts of an older verifier version stay auditable next to the new ones.",
-    writers=("response_verdicts",),
     may_be_missing=True,
 )
 
@@ -75,9 +73,7 @@ DISTILLED_SAMPLES = TableContract(
         optional("score", FLOAT64, "The accepted response's score in [0, 1].", *SHARE),
         required("verdicts", STRING, "Every verdict of the response, as JSON.", JSON_OBJECT),
     ),
-    partition_by=["source"],
     description="One accepted response per problem (all rules and its category verifier passed, current versions).",
-    writers=("distilled_samples",),
     may_be_missing=True,
 )
 
@@ -91,9 +87,8 @@ VERIFIER_VERSIONS = TableContract(
         required("run_id", STRING, "The verification run."),
         required("recorded_at", UTC_TIMESTAMP, "When the run recorded it."),
     ),
-    partition_by=["source"],
     description="The verifier versions each `response_verdicts` run of a source judged with (the registry's current "
     "ones): which of two versions is the newer, for the audit of what an upgrade changed.",
-    writers=("response_verdicts",),
+    written_by=("response_verdicts",),
     may_be_missing=True,
 )
