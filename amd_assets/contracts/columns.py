@@ -16,6 +16,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from amd_assets.registry.model import CATEGORIES
+
 PROBLEM_ID = r"^[0-9a-f]{24}$"
 SOURCE_NAME = r"^[a-z0-9][a-z0-9_\-]*$"
 TEXT_HASH = r"^[0-9a-f]{16}$"
@@ -116,3 +118,5 @@ ORIGIN = required(
     "existing (a trace shipped with the source) or teacher (newly generated).",
     one_of("existing", "teacher"),
 )
+CATEGORY = required("category", STRING, "math, code, science or general.", one_of(*CATEGORIES))
+ACCEPTED_SCORE = optional("score", FLOAT64, "The accepted response's score in [0, 1].", *SHARE)

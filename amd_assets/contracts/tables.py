@@ -17,6 +17,7 @@ import pyarrow as pa
 from amd_assets.contracts.columns import (
     BINARY,
     BOOL,
+    CATEGORY,
     FLOAT64,
     INT32,
     INT64,
@@ -38,7 +39,7 @@ from amd_assets.contracts.columns import (
     required,
     starts_with,
 )
-from amd_assets.registry.model import CATEGORIES, DIFFICULTIES
+from amd_assets.registry.model import DIFFICULTIES
 
 QUARANTINE_STAGES = ("read", "normalize")  # the two steps of ingest (raw_problems, normalized_problems)
 ERROR_TYPES = (
@@ -103,7 +104,7 @@ PROBLEM_FIELDS = (
     PROBLEM_ID_COLUMN,
     *LINEAGE,
     ROW_KEY,
-    required("category", STRING, "math, code, science or general.", one_of(*CATEGORIES)),
+    CATEGORY,
     optional("subcategory", STRING, "A finer label (information seeking, reasoning, planning, ...), when known."),
     optional("difficulty", STRING, "very easy .. very hard, from the source's mapping.", one_of(*DIFFICULTIES)),
     required("language", STRING, "ISO 639 code of the prompt's language.", matches(LANGUAGE_CODE)),

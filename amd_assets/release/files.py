@@ -20,20 +20,11 @@ SPLITS = {"existing": "existing_traces", "teacher": "distilled"}
 # The keys of a JSONL record (what release_rows.sql's `am_json` writes): each turn's own info keys, our columns.
 USER_INFO = ("source", "reference_answer", "test_case")
 ASSISTANT_INFO = ("source", "think_content", "answer_content")
-OWN_COLUMNS = (
-    "problem_id",
-    "response_id",
-    "source",
-    "source_file",
-    "source_row",
-    "origin",
-    "category",
-    "subcategory",
-    "difficulty",
-    "language",
-    "model",
-    "score",
-    "verdicts",
+# Our columns: the release row's, but for what the record or the table carries elsewhere.
+OWN_COLUMNS = tuple(
+    name
+    for name in RELEASE_ROWS.schema.names
+    if name not in ("release_version", "messages", "response_chars", "completion_tokens")
 )
 JSON_COLUMN = "am_json"
 

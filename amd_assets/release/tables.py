@@ -9,7 +9,8 @@ turn's (source, think_content, answer_content); the JSONL files write each turn 
 import pyarrow as pa
 
 from amd_assets.contracts.columns import (
-    FLOAT64,
+    ACCEPTED_SCORE,
+    CATEGORY,
     INT64,
     LANGUAGE_CODE,
     LINEAGE,
@@ -17,7 +18,6 @@ from amd_assets.contracts.columns import (
     ORIGIN,
     PROBLEM_ID_COLUMN,
     RESPONSE_ID_COLUMN,
-    SHARE,
     STRING,
     at_least,
     equals,
@@ -27,7 +27,7 @@ from amd_assets.contracts.columns import (
     required,
 )
 from amd_assets.contracts.tables import TableContract
-from amd_assets.registry.model import CATEGORIES, DIFFICULTIES
+from amd_assets.registry.model import DIFFICULTIES
 
 MESSAGE_INFO = pa.struct(
     [
@@ -54,10 +54,8 @@ VERDICT = pa.struct(
     ]
 )
 RELEASE_VERSION = required("release_version", STRING, "The release version (its partition).", NOT_EMPTY)
-CATEGORY = required("category", STRING, "math, code, science or general.", one_of(*CATEGORIES))
 DIFFICULTY = required("difficulty", STRING, "very easy .. very hard, or unlabeled.", one_of(*DIFFICULTIES, "unlabeled"))
 LANGUAGE = required("language", STRING, "ISO 639 code of the prompt's language.", matches(LANGUAGE_CODE))
-SCORE = optional("score", FLOAT64, "The accepted response's score in [0, 1].", *SHARE)
 # The leading columns of a release row, in the table and in its AM-record view alike.
 RELEASED_SAMPLE = (RELEASE_VERSION, PROBLEM_ID_COLUMN, RESPONSE_ID_COLUMN, *LINEAGE, ORIGIN, CATEGORY)
 
@@ -70,7 +68,7 @@ RELEASE_ROWS = TableContract(
         LANGUAGE,
         optional("model", STRING, "The teacher model; null for existing traces."),
         required("messages", pa.list_(MESSAGE), "The AM record: the user turn, then the assistant turn, with info."),
-        SCORE,
+        ACCEPTED_SCORE,
         required(
             "verdicts", pa.list_(VERDICT), "Every verdict the response passed: verifier, version, verdict, score."
         ),
@@ -93,7 +91,7 @@ AM_RECORD = TableContract(
         *RELEASED_SAMPLE,
         DIFFICULTY,
         LANGUAGE,
-        SCORE,
+        ACCEPTED_SCORE,
         required("turns", UINT32, "Turns in messages: user then assistant.", equals(2)),
         required("user_role", STRING, "The first turn's role.", equals("user")),
         required("user_content", STRING, "The problem.", NOT_EMPTY),

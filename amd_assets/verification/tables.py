@@ -1,7 +1,9 @@
 """Contracts of the verification stage's tables: verdicts, the distilled samples, the verifier versions used."""
 
 from amd_assets.contracts.columns import (
+    ACCEPTED_SCORE,
     BOOL,
+    CATEGORY,
     FLOAT64,
     JSON_OBJECT,
     LINEAGE,
@@ -13,12 +15,10 @@ from amd_assets.contracts.columns import (
     STRING,
     UTC_TIMESTAMP,
     at_least,
-    one_of,
     optional,
     required,
 )
 from amd_assets.contracts.tables import TableContract
-from amd_assets.registry.model import CATEGORIES
 
 VERIFIER = required(
     "verifier", STRING, "The verifier (math_verify, code_sandbox, judge_rubric, rule_format, ...).", NOT_EMPTY
@@ -64,13 +64,13 @@ DISTILLED_SAMPLES = TableContract(
         RESPONSE_ID_COLUMN,
         *LINEAGE,
         ORIGIN,
-        required("category", STRING, "math, code, science or general.", one_of(*CATEGORIES)),
+        CATEGORY,
         required("prompt", STRING, "The problem statement."),
         optional("reference_answer", STRING, "The reference answer, when known."),
         optional("test_cases", STRING, "The test cases as JSON, for code."),
         optional("think", STRING, "The accepted response's reasoning."),
         required("answer", STRING, "The accepted response's answer.", NOT_EMPTY),
-        optional("score", FLOAT64, "The accepted response's score in [0, 1].", *SHARE),
+        ACCEPTED_SCORE,
         required("verdicts", STRING, "Every verdict of the response, as JSON.", JSON_OBJECT),
     ),
     description="One accepted response per problem (all rules and its category verifier passed, current versions).",
