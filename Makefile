@@ -56,6 +56,7 @@ demo: bootstrap
 lint: bootstrap
 	uv run --frozen ruff check .
 	uv run --frozen ruff format --check .
+	uv run --frozen mypy   # amd_assets, resources, sensors ([tool.mypy] in pyproject.toml)
 
 test: bootstrap lint
 	uv run --frozen pytest

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-from dagster import MetadataValue, TableColumn, TableColumnConstraints, TableSchema
+from dagster import MaterializeResult, MetadataValue, TableColumn, TableColumnConstraints, TableSchema
 
 from amd_assets.contracts.tables import TableContract
 from amd_assets.sinks import PartitionSink
@@ -89,3 +89,24 @@ def stage_metadata(
         f"{verb}_preview": MetadataValue.md(side.markdown()),
         **(extra or {}),
     }
+
+
+class CountedStage(Protocol):
+    rows_in: int
+    rows_out: int
+
+
+def stage_result(
+    lakehouse: LakehouseResource,
+    contract: TableContract,
+    stage: CountedStage,
+    version: int,
+    side: PartitionSink,
+    preview_columns: list[str],
+    figures: Mapping[str, Any],
+) -> MaterializeResult:
+    """A per-source stage's materialization: `stage_metadata` of the partition it wrote, the rows it read and its
+    own `figures`."""
+    extra = {"rows_in": stage.rows_in, **figures}
+    metadata = stage_metadata(lakehouse, contract, side.source, stage.rows_out, version, side, preview_columns, extra)
+    return MaterializeResult(metadata=metadata)

@@ -12,6 +12,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from typing import cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -81,7 +82,7 @@ class ProducedStream:
                 if self.error is not None:
                     raise RuntimeError(f"batch producer failed: {self.error!r}")
                 return
-            yield item  # type: ignore[misc]
+            yield cast(pa.RecordBatch, item)  # everything put but _END is a batch
 
     def _conform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         if not batch.schema.equals(self.schema):

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 import pyarrow as pa
@@ -28,7 +28,9 @@ from resources.batch_stream import ProducedStream
 
 BatchStream = Iterable[pa.RecordBatch]
 DEFAULT_ROW_GROUP_ROWS = 16_384
-DEFAULT_COMPRESSION = "ZSTD"
+# The Parquet codecs delta-rs writes (deltalake.WriterProperties); a typo fails when the resource is built.
+ParquetCompression = Literal["UNCOMPRESSED", "SNAPPY", "GZIP", "BROTLI", "LZ4", "ZSTD", "LZ4_RAW"]
+DEFAULT_COMPRESSION: ParquetCompression = "ZSTD"
 
 
 def sql_literal(value: str) -> str:
@@ -55,7 +57,7 @@ class DeltaTables:
     root: str
     storage_options: dict[str, str]
     row_group_rows: int
-    compression: str
+    compression: ParquetCompression
 
     @property
     def is_local(self) -> bool:
@@ -116,23 +118,38 @@ class DeltaTables:
         return self.version(table)
 
     def _write(
-        self, table: str, stream: ProducedStream, mode: str, partition_by: list[str], predicate: str | None
+        self,
+        table: str,
+        stream: ProducedStream,
+        mode: Literal["append", "overwrite"],
+        partition_by: list[str],
+        predicate: str | None,
     ) -> None:
         if self.is_local:
             os.makedirs(self.root_path(), exist_ok=True)
         try:
-            write_deltalake(
-                self.table_uri(table),
-                stream.reader(),
-                mode=mode,  # type: ignore[arg-type]
-                predicate=predicate,
-                partition_by=partition_by or None,
-                storage_options=self._options(),
-                writer_properties=WriterProperties(
-                    max_row_group_size=self.row_group_rows,
-                    compression=self.compression,  # type: ignore[arg-type]
-                ),
-            )
+            uri, reader, options = self.table_uri(table), stream.reader(), self._options()
+            properties = WriterProperties(max_row_group_size=self.row_group_rows, compression=self.compression)
+            # two calls for write_deltalake's two overloads: only an overwrite takes a predicate
+            if mode == "append":
+                write_deltalake(
+                    uri,
+                    reader,
+                    mode="append",
+                    partition_by=partition_by or None,
+                    storage_options=options,
+                    writer_properties=properties,
+                )
+            else:
+                write_deltalake(
+                    uri,
+                    reader,
+                    mode="overwrite",
+                    predicate=predicate,
+                    partition_by=partition_by or None,
+                    storage_options=options,
+                    writer_properties=properties,
+                )
         except Exception as error:
             if stream.error is not None:
                 raise stream.error from error
@@ -204,4 +221,4 @@ class Lakehouse(DeltaTables):
     root: str = "lakehouse"
     storage_options: dict[str, str] = field(default_factory=dict)
     row_group_rows: int = DEFAULT_ROW_GROUP_ROWS
-    compression: str = DEFAULT_COMPRESSION
+    compression: ParquetCompression = DEFAULT_COMPRESSION

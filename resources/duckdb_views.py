@@ -46,11 +46,12 @@ def register_lakehouse_views(
     table named in `empty_when_missing` is registered as an empty table of that schema (a stage that has not run
     yet has rejected nothing), so queries over it need no special case."""
     names = tables if tables is not None else lakehouse.list_tables()
+    empty = empty_when_missing or {}
     registered = []
     for name in names:
         if not lakehouse.exists(name):
-            if name in (empty_when_missing or {}):
-                connection.register(name, empty_when_missing[name].empty_table())  # type: ignore[index]
+            if name in empty:
+                connection.register(name, empty[name].empty_table())
                 registered.append(name)
             continue
         version = (versions or {}).get(name)

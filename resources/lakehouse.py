@@ -12,6 +12,7 @@ from resources.delta_tables import (
     BatchStream,
     DeltaTables,
     Lakehouse,
+    ParquetCompression,
     partition_filter,
     partition_predicate,
     sql_literal,
@@ -39,4 +40,6 @@ class LakehouseResource(ConfigurableResource, DeltaTables):
         description="Parquet row-group size. Readers hold a whole row group in memory, so with ~2 KB rows "
         "this bounds a scan to tens of MB instead of the writer's default of hundreds.",
     )
-    compression: str = Field(default=DEFAULT_COMPRESSION, description="Parquet compression codec for data files.")
+    compression: ParquetCompression = Field(
+        default=DEFAULT_COMPRESSION, description="Parquet compression codec for data files."
+    )

@@ -13,7 +13,16 @@ error and changes nothing.
 import hashlib
 import json
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import (
+    AddDynamicPartitionsRequest,
+    DefaultSensorStatus,
+    DeleteDynamicPartitionsRequest,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
 
 from amd_assets.partitions import SOURCES, source_partitions
 from amd_assets.registry import RegistryError, SourceFileError, SourceRegistry
@@ -34,11 +43,13 @@ def fingerprint(registry: SourceRegistry, source: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def partition_requests(registered: set[str], names: list[str]) -> list:
+def partition_requests(
+    registered: set[str], names: list[str]
+) -> list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest]:
     """Add the registry's new sources, delete the partitions of sources no longer in it."""
     added = [name for name in names if name not in registered]
     removed = sorted(registered - set(names))
-    requests = []
+    requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = []
     if added:
         requests.append(source_partitions.build_add_request(added))
     if removed:

@@ -72,7 +72,7 @@ def row_counts(audit_db: Path, models: list[str]) -> dict[str, int]:
         }
         counts = {}
         for model in (name for name in models if name in tables):
-            counts[model] = int(connection.execute(f'SELECT count(*) FROM "{model}"').fetchone()[0])  # type: ignore[index]
+            counts[model] = int(connection.execute(f'SELECT count(*) FROM "{model}"').fetchall()[0][0])
         return counts
 
 

@@ -5,7 +5,7 @@ imports) and cached per contract."""
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 
@@ -20,7 +20,7 @@ def polars_dtype(arrow_type: pa.DataType) -> Any:
     """The polars dtype a batch of `arrow_type` becomes in `pl.from_arrow`."""
     import polars as pl
 
-    return pl.from_arrow(pa.array([], type=arrow_type)).dtype  # type: ignore[union-attr]
+    return cast(pl.Series, pl.from_arrow(pa.array([], type=arrow_type))).dtype  # an array becomes a Series
 
 
 def row_check(name: str) -> Any:

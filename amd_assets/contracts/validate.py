@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -69,9 +69,9 @@ def validate_rows(
     report = ValidationReport(table)
     for batch in tables.scan(table, filter=where, batch_size=BATCH_ROWS):
         report.rows += batch.num_rows
-        frame = pl.from_arrow(batch)
+        frame = cast(pl.DataFrame, pl.from_arrow(batch))  # a record batch becomes a DataFrame
         try:
-            schema.validate(view(frame) if view else frame, lazy=True)  # type: ignore[arg-type]
+            schema.validate(view(frame) if view else frame, lazy=True)
         except pandera.errors.SchemaErrors as errors:
             record_failures(report, errors)
     if unique and report.rows:

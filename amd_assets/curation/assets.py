@@ -21,7 +21,7 @@ from amd_assets.curation.row_filter import RowFilterStage
 from amd_assets.curation.settings import DedupSettings
 from amd_assets.curation.signatures import SignatureStage
 from amd_assets.ingest.assets import normalized_problems
-from amd_assets.metadata import column_schema, stage_metadata
+from amd_assets.metadata import column_schema, stage_result
 from amd_assets.registry.benchmarks import BenchmarkItem, BenchmarkRegistry
 from amd_assets.registry.resource import BenchmarkRegistryResource, SourceRegistryResource
 from amd_assets.sinks import RejectionSink
@@ -49,18 +49,8 @@ def filtered_problems(
         reads=["prompt"],
     )
     version = write_source_partition(lakehouse, FILTERED_PROBLEMS, source, stage.batches(), rejections)
-    return MaterializeResult(
-        metadata=stage_metadata(
-            lakehouse,
-            FILTERED_PROBLEMS,
-            source,
-            stage.rows_out,
-            version,
-            rejections,
-            PREVIEW,
-            extra={"rows_in": stage.rows_in, "rules": MetadataValue.json(rules.model_dump())},
-        )
-    )
+    figures = {"rules": MetadataValue.json(rules.model_dump())}
+    return stage_result(lakehouse, FILTERED_PROBLEMS, stage, version, rejections, PREVIEW, figures)
 
 
 @asset(**per_source_asset(DECONTAMINATED_PROBLEMS, CURATION_GROUP, deps=[filtered_problems]))
@@ -80,26 +70,15 @@ def decontaminated_problems(
     stage = RowFilterStage(lakehouse, source, FILTERED_PROBLEMS, rejections, decide=rule.decide, reads=["prompt"])
     version = write_source_partition(lakehouse, DECONTAMINATED_PROBLEMS, source, stage.batches(), rejections)
     enabled = sorted({item.benchmark for item in items})
-    return MaterializeResult(
-        metadata=stage_metadata(
-            lakehouse,
-            DECONTAMINATED_PROBLEMS,
-            source,
-            stage.rows_out,
-            version,
-            rejections,
-            PREVIEW,
-            extra={
-                "rows_in": stage.rows_in,
-                "benchmarks": MetadataValue.json({name: sum(i.benchmark == name for i in items) for name in enabled}),
-                "ngram_size": registry.ngram_size,
-                "boilerplate_ngrams": index.boilerplate,
-                "semantic_check": MetadataValue.json(
-                    {"model": semantic.embedder.key, "threshold": semantic.threshold} if semantic else "off"
-                ),
-            },
-        )
-    )
+    figures = {
+        "benchmarks": MetadataValue.json({name: sum(i.benchmark == name for i in items) for name in enabled}),
+        "ngram_size": registry.ngram_size,
+        "boilerplate_ngrams": index.boilerplate,
+        "semantic_check": MetadataValue.json(
+            {"model": semantic.embedder.key, "threshold": semantic.threshold} if semantic else "off"
+        ),
+    }
+    return stage_result(lakehouse, DECONTAMINATED_PROBLEMS, stage, version, rejections, PREVIEW, figures)
 
 
 def semantic_matcher(
@@ -178,21 +157,10 @@ def curated_problems(
     rejections = RejectionSink(source, "curate")
     stage = CurateStage(lakehouse, source_registry.load().get(source), labeler, rejections)
     version = write_source_partition(lakehouse, CURATED_PROBLEMS, source, stage.batches(), rejections)
-    return MaterializeResult(
-        metadata=stage_metadata(
-            lakehouse,
-            CURATED_PROBLEMS,
-            source,
-            stage.rows_out,
-            version,
-            rejections,
-            PREVIEW,
-            extra={
-                "rows_in": stage.rows_in,
-                "difficulty_origin": MetadataValue.json(dict(stage.difficulty_origins)),
-                "label_failures": MetadataValue.json(dict(stage.label_failures)),
-                "labeler": labeler.model if labeler.configured else "not configured",
-                "semantic_dedup": stage.semantic_dedup,
-            },
-        )
-    )
+    figures = {
+        "difficulty_origin": MetadataValue.json(dict(stage.difficulty_origins)),
+        "label_failures": MetadataValue.json(dict(stage.label_failures)),
+        "labeler": labeler.model if labeler.configured else "not configured",
+        "semantic_dedup": stage.semantic_dedup,
+    }
+    return stage_result(lakehouse, CURATED_PROBLEMS, stage, version, rejections, PREVIEW, figures)

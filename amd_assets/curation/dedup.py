@@ -110,7 +110,7 @@ def deduplicate(lakehouse: LakehouseResource, settings: DedupSettings, prioritie
     is_kept = kept == np.arange(n)
     exact = hashes == hashes[kept]
     similarity = np.where(exact, 1.0, (matrix == matrix[kept]).mean(axis=1)) if n else np.zeros(0)
-    reason = np.where(is_kept, None, np.where(exact, "exact_duplicate", "near_duplicate"))
+    reason = np.where(exact, "exact_duplicate", "near_duplicate")
     decisions = pa.table(
         {
             "problem_id": ids,
@@ -118,7 +118,7 @@ def deduplicate(lakehouse: LakehouseResource, settings: DedupSettings, prioritie
             "kept_problem_id": ids[kept],
             "kept_source": sources[kept],
             "is_kept": is_kept,
-            "reason": pa.array(reason.tolist(), pa.string()),
+            "reason": pa.array(reason, pa.string(), mask=is_kept),
             "similarity": pa.array(similarity, pa.float64(), mask=is_kept),
             "cluster_size": sizes.astype(np.int32),
         },

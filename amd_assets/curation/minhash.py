@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from itertools import pairwise
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 import numpy as np
 
@@ -98,6 +98,8 @@ def shingles(text: str, size: int) -> list[str]:
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+# an array of hashes, or the one seed `_combine` starts from
+_Hashes = TypeVar("_Hashes", np.ndarray, np.uint64)
 _POSITION = np.array(
     [
         0xD6E8FEB86659FD93,
@@ -118,7 +120,7 @@ _SPACE = 32
 _CHUNK_TABLE = _ASCII_TABLE[:128] + bytes(range(128, 256))
 
 
-def _mix64(h: np.ndarray) -> np.ndarray:
+def _mix64(h: _Hashes) -> _Hashes:
     h = (h ^ (h >> np.uint64(30))) * _MIX1
     h = (h ^ (h >> np.uint64(27))) * _MIX2
     return h ^ (h >> np.uint64(31))

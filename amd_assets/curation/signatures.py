@@ -47,11 +47,11 @@ class SignatureStage:
     rows: int = 0
     reused: int = 0
 
-    def _cached(self) -> tuple[dict[str, int], pa.Array | None]:
+    def _cached(self) -> tuple[dict[str, int], pa.Array]:
         """Text hash → position in the previous signatures of this source computed with the same settings."""
         in_source = (ds.field("source") == self.source) & (ds.field("minhash_config") == self.settings.cache_key())
         if not self.lakehouse.exists(PROBLEM_SIGNATURES.name):
-            return {}, None
+            return {}, pa.array([], type=pa.binary())
         previous = self.lakehouse.read(PROBLEM_SIGNATURES.name, columns=["text_hash", "minhash"], filter=in_source)
         positions = {value: index for index, value in enumerate(previous.column("text_hash").to_pylist())}
         return positions, previous.column("minhash").combine_chunks()
@@ -67,13 +67,12 @@ class SignatureStage:
             views = [symbols_as_words(prompt) for prompt in batch.column("prompt").to_pylist()]
             hashes = [text_hash(view) for view in views]
             missing = [i for i, value in enumerate(hashes) if value not in positions]
-            fresh = hasher.signatures([views[i] for i in missing]) if missing else None
-            fresh_at = {row: slot for slot, row in enumerate(missing)}
+            fresh: dict[int, bytes] = {}
+            if missing:
+                signatures = hasher.signatures([views[i] for i in missing])
+                fresh = {row: np.ascontiguousarray(signatures[slot]).tobytes() for slot, row in enumerate(missing)}
             minhashes = [
-                np.ascontiguousarray(fresh[fresh_at[i]]).tobytes()
-                if i in fresh_at
-                else cached[positions[hashes[i]]].as_py()  # type: ignore[index]
-                for i in range(batch.num_rows)
+                fresh[i] if i in fresh else cached[positions[hashes[i]]].as_py() for i in range(batch.num_rows)
             ]
             self.rows += batch.num_rows
             self.reused += batch.num_rows - len(missing)

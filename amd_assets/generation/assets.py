@@ -1,6 +1,7 @@
 """Generation stage: curated problems without a usable trace → `teacher_responses` (per source, append-only)."""
 
 import asyncio
+from typing import Any
 
 import pyarrow as pa
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
@@ -73,7 +74,7 @@ def compact_partition(lakehouse: LakehouseResource, source: str) -> int:
         partition_filters=[("source", "=", source)],
         writer_properties=WriterProperties(
             max_row_group_size=lakehouse.row_group_rows,
-            compression=lakehouse.compression,  # type: ignore[arg-type]
+            compression=lakehouse.compression,
         ),
     )
     return int(metrics.get("numFilesRemoved", 0))
@@ -81,7 +82,7 @@ def compact_partition(lakehouse: LakehouseResource, source: str) -> int:
 
 def _metadata(
     lakehouse: LakehouseResource, source: str, teacher: TeacherResource, selection: SelectionStats, run: GenerationStats
-) -> dict[str, object]:
+) -> dict[str, Any]:
     seconds = max(run.seconds, 1e-9)
     return {
         **row_counts(lakehouse, TEACHER_RESPONSES.name, source),

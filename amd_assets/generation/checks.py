@@ -1,6 +1,8 @@
 """Blocking contract check on `teacher_responses`: a malformed partition never reaches verification, and
 append-only still means exactly-once."""
 
+from typing import cast
+
 import pyarrow.dataset as ds
 
 from amd_assets.contracts.checks import contract_check
@@ -14,10 +16,11 @@ def duplicate_responses(lakehouse: LakehouseResource, where: ds.Expression | Non
     import polars as pl
 
     batches = lakehouse.scan(TEACHER_RESPONSES.name, columns=["response_id", "status", "run_id"], filter=where)
-    frames = [pl.from_arrow(batch) for batch in batches]
+    # a record batch becomes a DataFrame (`from_arrow` is typed DataFrame | Series for every input)
+    frames = [cast(pl.DataFrame, pl.from_arrow(batch)) for batch in batches]
     if not frames:
         return {}
-    frame = pl.concat(frames)  # type: ignore[arg-type]
+    frame = pl.concat(frames)
     generated = frame.filter(pl.col("status") != "failed")
     return {
         "response_id generated twice": generated.height - generated["response_id"].n_unique(),

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 import pyarrow.parquet as pq
@@ -67,14 +67,14 @@ def _failures_name(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def open_binary(path: Path, compression: str | None) -> Iterator[IO[bytes]]:
+def open_binary(path: Path, compression: str | None) -> Iterator[gzip.GzipFile | io.BufferedReader]:
     with open(path, "rb") as raw:
         if compression == "gz":
             with gzip.GzipFile(fileobj=raw) as stream:
                 yield stream
         elif compression == "zst":
             with zstandard.ZstdDecompressor().stream_reader(raw) as stream:
-                yield io.BufferedReader(stream)  # type: ignore[arg-type]
+                yield io.BufferedReader(stream)
         else:
             yield raw
 

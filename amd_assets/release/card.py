@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ def _save(figure: Any, path: Path) -> None:
     plt.close(figure)
 
 
-def _bars(path: Path, title: str, labels: list[str], values: list[float], xlabel: str) -> None:
+def _bars(path: Path, title: str, labels: list[str], values: Sequence[float], xlabel: str) -> None:
     figure, axes = _pyplot().subplots(figsize=(7, max(2.0, 0.35 * len(labels) + 1)))
     axes.barh(labels, values)
     axes.set_title(title)
@@ -105,7 +106,7 @@ def write_readme(
     missing: dict[str, str] | None = None,
 ) -> None:
     jsonl = sorted(name for name in files if name.endswith(".jsonl.zst"))
-    total = connection.execute("SELECT count(*) FROM release_files").fetchone()[0]  # type: ignore[index]
+    total = connection.execute("SELECT count(*) FROM release_files").fetchall()[0][0]
     tables = {
         "Source by category": f"SELECT source, category, {COUNT}",
         "Origin": f"SELECT origin, {COUNT}",

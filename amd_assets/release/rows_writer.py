@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from typing import cast
 
 import pyarrow as pa
 
@@ -71,7 +72,7 @@ class ReleaseRowsWriter:
             if self.error is not None:
                 continue  # drain: the main thread learns of the error at its next send or at close
             try:
-                self.delta_version = self._commit(chunk, first)  # type: ignore[arg-type]
+                self.delta_version = self._commit(cast(list[pa.RecordBatch], chunk), first)  # all but _END are chunks
                 first = False
             except BaseException as error:
                 self.error = error

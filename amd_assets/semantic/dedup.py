@@ -127,7 +127,9 @@ def leaders(n: int, pairs: np.ndarray, order: np.ndarray) -> np.ndarray:
     return kept
 
 
-def assign(table: pa.Table, pairs: np.ndarray, priorities: dict[str, int], clustering: str) -> tuple[np.ndarray, ...]:
+def assign(
+    table: pa.Table, pairs: np.ndarray, priorities: dict[str, int], clustering: str
+) -> tuple[np.ndarray, np.ndarray, int]:
     """(kept row of each row, each row's cluster size, number of clusters) under `clustering`."""
     if clustering not in CLUSTERINGS:
         raise ValueError(f"clustering {clustering!r} is not one of {', '.join(CLUSTERINGS)}")

@@ -157,7 +157,11 @@ class FaissIndex:
         return neighbours, similarities
 
 
-INDEXES = {"exact": ExactIndex, "usearch": UsearchIndex, "faiss": FaissIndex}
+INDEXES: dict[str, type[ExactIndex | UsearchIndex | FaissIndex]] = {
+    "exact": ExactIndex,
+    "usearch": UsearchIndex,
+    "faiss": FaissIndex,
+}
 
 
 def build_index(matrix: np.ndarray, settings: IndexSettings) -> ExactIndex | UsearchIndex | FaissIndex:

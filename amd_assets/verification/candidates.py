@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import pyarrow.dataset as ds
 
@@ -120,11 +121,11 @@ def candidates(lakehouse: LakehouseResource, source: str) -> Iterator[Candidate]
 
 
 def _candidate(
-    problem: dict[str, object],
+    problem: dict[str, Any],
     response_id: str,
     origin: str,
-    think: object,
-    answer: object,
+    think: str | None,
+    answer: str,
     truncated: bool,
     raw_text: str | None = None,
     reasoning: str | None = None,
@@ -134,13 +135,13 @@ def _candidate(
         problem_id=str(problem["problem_id"]),
         source=str(problem["source"]),
         source_file=str(problem["source_file"]),
-        source_row=int(problem["source_row"]),  # type: ignore[arg-type]
+        source_row=int(problem["source_row"]),
         origin=origin,
         category=str(problem["category"]),
         prompt=str(problem["prompt"]),
-        reference_answer=problem["reference_answer"],  # type: ignore[arg-type]
-        test_cases=problem["test_cases"],  # type: ignore[arg-type]
-        think=think,  # type: ignore[arg-type]
+        reference_answer=problem["reference_answer"],
+        test_cases=problem["test_cases"],
+        think=think,
         answer=str(answer),
         truncated=truncated,
         raw_text=raw_text,

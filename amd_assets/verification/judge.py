@@ -251,12 +251,12 @@ class JudgeResource(ConfigurableResource):
         version = self.math_judge_version if verifier == MATH_JUDGE else self.verifier_version
         return JudgeVerdict(verifier, version, passed, verdict, reason, score, detail, duration)
 
-    async def _ask(self, client: openai.AsyncOpenAI, messages: list[dict[str, str]]) -> str:
+    async def _ask(self, client: openai.AsyncOpenAI, system: str, user: str) -> str:
         """The judge's reply text; raises openai.APIError once the client's retries are spent."""
         extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if self.json_mode else {}
         reply = await client.chat.completions.create(
             model=self.model,
-            messages=messages,  # type: ignore[arg-type]
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
             temperature=self.temperature,
             max_tokens=self.max_tokens,
             **extra,
@@ -269,9 +269,8 @@ class JudgeResource(ConfigurableResource):
         started = time.monotonic()
         answer = item.answer[-self.max_answer_chars :]  # the final answer sits at the end
         content = MATH_USER_TEMPLATE.format(prompt=item.prompt, reference=item.reference, answer=answer)
-        messages = [{"role": "system", "content": MATH_SYSTEM_PROMPT}, {"role": "user", "content": content}]
         try:
-            text = await self._ask(client, messages)
+            text = await self._ask(client, MATH_SYSTEM_PROMPT, content)
         except openai.APIError as exc:
             reason = f"request_failed: {type(exc).__name__}"
             return self._verdict("judge_error", reason, None, {"error": str(exc)[:500]}, started, MATH_JUDGE)
@@ -288,23 +287,16 @@ class JudgeResource(ConfigurableResource):
         import openai
 
         started = time.monotonic()
-        messages = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {
-                "role": "user",
-                "content": USER_TEMPLATE.format(prompt=item.prompt, answer=item.answer[: self.max_answer_chars]),
-            },
-        ]
+        content = USER_TEMPLATE.format(prompt=item.prompt, answer=item.answer[: self.max_answer_chars])
         try:
-            text = await self._ask(client, messages)
+            text = await self._ask(client, SYSTEM_PROMPT, content)
         except openai.APIError as exc:
             reason = f"request_failed: {type(exc).__name__}"
             return self._verdict("judge_error", reason, None, {"error": str(exc)[:500]}, started)
         try:
             data = parse_rubric(text)
         except JudgeParseError as exc:
-            detail = {"raw": text[:500]}
-            return self._verdict("judge_error", f"unparseable: {exc}", None, detail, started)
+            return self._verdict("judge_error", f"unparseable: {exc}", None, {"raw": text[:500]}, started)
         score = rubric_score(data)
         detail = {
             **{name: data[name] for name in CRITERIA},
@@ -356,8 +348,8 @@ class JudgeResource(ConfigurableResource):
         try:
             raw = _last_number(reply.json()["data"][0]["data"])
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            detail = {"raw": reply.text[:500]}
-            return self._verdict("judge_error", f"unparseable: {type(exc).__name__}", None, detail, started)
+            reason = f"unparseable: {type(exc).__name__}"
+            return self._verdict("judge_error", reason, None, {"raw": reply.text[:500]}, started)
         score = 1.0 / (1.0 + math.exp(-raw)) if self.reward_sigmoid else raw
         detail = {"reward": raw, "threshold": self.pass_threshold}
         verdict, reason = ("pass", "ok") if score >= self.pass_threshold else ("fail", "below_threshold")

@@ -83,7 +83,11 @@ def resolve_launch(
     if bwrap_path is None:
         raise SandboxUnavailableError(f"bubblewrap ({bwrap!r}) was not found on PATH; {INSTALL_HINT}")
     if not python:
-        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys._base_executable
+        python = (
+            "/usr/bin/python3"
+            if os.path.exists("/usr/bin/python3")
+            else getattr(sys, "_base_executable", sys.executable)
+        )
     python_path = os.path.realpath(shutil.which(python) or python)
     harness_dir = os.path.join(workdir, "opt")
     os.makedirs(harness_dir, exist_ok=True)

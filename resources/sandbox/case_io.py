@@ -37,12 +37,15 @@ class CasePipes:
     def __init__(self, stdout_cap, stderr_cap, status_pipe=True):
         self.out_r, self.out_w = os.pipe()
         self.err_r, self.err_w = os.pipe()
+        # annotations in a function body are never evaluated: they cost the sandbox nothing
+        self.status_r: int | str
+        self.status_w: int | None
         self.status_r, self.status_w = os.pipe() if status_pipe else (STATUS, None)
         readers = (self.out_r, self.err_r, self.status_r)
         self._caps = dict(zip(readers, (stdout_cap, stderr_cap, stdout_cap + 4096), strict=True))
-        self._buffers = {fd: [] for fd in readers}
+        self._buffers: dict[int | str, list[bytes]] = {fd: [] for fd in readers}
         self._sizes = dict.fromkeys(readers, 0)
-        self._open = {fd for fd in readers if fd != STATUS}
+        self._open: set[int] = {fd for fd in readers if isinstance(fd, int)}  # STATUS is no fd
         self._writers_open = True
 
     def writers(self):
@@ -106,5 +109,5 @@ class CasePipes:
     def close(self):
         self.close_writers()
         for fd in (self.out_r, self.err_r, self.status_r):
-            if fd != STATUS:
+            if isinstance(fd, int):  # not STATUS
                 os.close(fd)

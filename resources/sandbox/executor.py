@@ -113,7 +113,7 @@ class Slot:
         else:
             run = self._run_launch(blob, start + budget_s, report_cap)
         run.wall_s = time.monotonic() - start
-        run.oom_killed = bool(self.cgroup) and self.cgroup.oom_kills() > self._ooms
+        run.oom_killed = self.cgroup is not None and self.cgroup.oom_kills() > self._ooms
         if run.host_timeout or run.oom_stopped or run.error:
             run.survivors = self._reap_uid()
         return run

@@ -37,7 +37,7 @@ import _amd_harness_child as child
 
 
 def _read_all(fd):
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         chunk = os.read(fd, 1 << 20)
         if not chunk:

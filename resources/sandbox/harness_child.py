@@ -54,7 +54,7 @@ def drop_privileges(uid, limits):
     lim(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))
 
 
-_SECCOMP = {}  # the ctypes pieces, made on first use: most processes never install a filter
+_SECCOMP: dict = {}  # the ctypes pieces, made on first use: most processes never install a filter
 
 
 def prepare_seccomp():
@@ -218,7 +218,8 @@ def prepare_python_process():
 
     if _HARNESS_DIR in sys.path:
         sys.path.remove(_HARNESS_DIR)
-    builtins.exit = builtins.quit = _exit_builtin
+    # typeshed types them as site.Quitter; a program only ever calls them
+    builtins.exit = builtins.quit = _exit_builtin  # type: ignore[assignment]
 
 
 def open_output(out_fd, err_fd):
@@ -236,10 +237,11 @@ def run_python_case(job, program_code, case_code, setup_code, case, nonce, finis
     import builtins
 
     prepare_python_process()
-    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False)
+    stdin = open(0, encoding="utf-8", errors="surrogateescape", newline="\n", closefd=False)
     out, err = open_output(1, 2)
-    sys.stdout = sys.__stdout__ = out
-    sys.stderr = sys.__stderr__ = err
+    sys.stdin, sys.stdout, sys.stderr = stdin, out, err
+    # Final in typeshed, replaced on purpose: a program that reaches for the originals gets its own streams too
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = stdin, out, err  # type: ignore[misc]
     sys.argv = ["solution.py"]
     kind = job["kind"]
     module = type(sys)("__main__" if kind == "stdio" else "solution")

@@ -169,17 +169,26 @@ def judge(spec: TestSpec, run: RawRun, cpu_limit_s: float, wall_limit_s: float) 
             continue
         if first is None and case.verdict is not Verdict.PASS:
             first = (index, case, err)
-    common = {"tests": tuple(results), "n_tests": len(spec.cases), "compile_time_s": compile_time}
+    tests = tuple(results)
     if first is None:
-        return CodeVerdict(Verdict.PASS, f"all {len(spec.cases)} tests passed", wall_time_s=run.wall_s, **common)
+        return CodeVerdict(
+            Verdict.PASS,
+            f"all {len(spec.cases)} tests passed",
+            tests=tests,
+            n_tests=len(spec.cases),
+            compile_time_s=compile_time,
+            wall_time_s=run.wall_s,
+        )
     index, case, err = first
     return CodeVerdict(
         case.verdict,
         f"test {index}: {case.detail}",
+        tests=tests,
+        n_tests=len(spec.cases),
         failed_test=index,
         expected=case.expected,
         got=case.got,
         stderr_tail=_text(err),
+        compile_time_s=compile_time,
         wall_time_s=run.wall_s,
-        **common,
     )

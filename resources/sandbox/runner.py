@@ -58,7 +58,8 @@ class Baseline:
         self.modules = dict(sys.modules)
         self.builtins = dict(builtins.__dict__)
         self.path = list(sys.path)
-        self.environ = dict(os.environ._data)  # the encoded form: comparing it needs no decoding
+        # CPython's encoded form (not in typeshed): comparing it needs no decoding
+        self.environ = dict(os.environ._data)  # type: ignore[attr-defined]
         self.hooks = (sys.excepthook, sys.displayhook, sys.breakpointhook)
         self.recursion_limit = sys.getrecursionlimit()
         self.int_digits = sys.get_int_max_str_digits()
@@ -92,7 +93,7 @@ class Baseline:
         if builtins.__dict__ != self.builtins:
             builtins.__dict__.clear()
             builtins.__dict__.update(self.builtins)
-        if os.environ._data != self.environ:
+        if os.environ._data != self.environ:  # type: ignore[attr-defined]
             os.environ.clear()
             for key, value in self.environ.items():
                 os.environ[os.fsdecode(key)] = os.fsdecode(value)

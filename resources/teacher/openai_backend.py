@@ -107,7 +107,9 @@ class OpenAICompatibleTeacher:
         reasoning = message.get("reasoning_content") or message.get("reasoning")
         if not isinstance(content, str | None) or not isinstance(reasoning, str | None):
             raise TeacherCallError(MALFORMED, "message content is not text")
-        usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
+        usage = payload.get("usage")
+        if not isinstance(usage, dict):
+            usage = {}
         return completed(
             request.key,
             content=content,

@@ -29,7 +29,8 @@ def program(candidate: Candidate) -> str:
 def run(candidates: Sequence[Candidate], tools: Tools) -> list[Judgement | None]:
     if tools.sandbox is None:
         raise ValueError("code_sandbox needs a sandbox: none was given")
-    programs = [(program(candidate), candidate.test_cases) for candidate in candidates]
+    # kinds=("tests",): every candidate here has test cases
+    programs = [(program(candidate), candidate.test_cases or "") for candidate in candidates]
     judgements: list[Judgement | None] = [None] * len(programs)
     for index, verdict in tools.sandbox.verify_many(programs, ordered=True):
         reason = verdict.reason if programs[index][0] else "no fenced program in the answer"
