@@ -7,11 +7,10 @@ Every request body is logged so tests can see what was asked.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.http_stub import JsonHandler, chat_completion, serve
 
 
 @contextmanager
@@ -22,12 +21,9 @@ def openai_stub(
 ) -> Iterator[tuple[str, list[dict]]]:
     log: list[dict] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            body = self.read_json()
             log.append({"path": self.path, **body})
             status = fault(body) if fault is not None else None
             if status is not None:
@@ -37,17 +33,7 @@ def openai_stub(
                 self.end_headers()
                 return
             if self.path.endswith("/chat/completions") and chat is not None:
-                text = chat(body["messages"][-1]["content"])
-                reply = {
-                    "id": "stub",
-                    "object": "chat.completion",
-                    "created": 0,
-                    "model": body["model"],
-                    "choices": [
-                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
-                    ],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                }
+                reply = chat_completion(body["model"], chat(body["messages"][-1]["content"]))
             elif self.path.endswith("/embeddings") and embed is not None:
                 inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
                 reply = {
@@ -59,18 +45,7 @@ def openai_stub(
             else:
                 self.send_error(404)
                 return
-            payload = json.dumps(reply).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.send_json(200, reply)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", log
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(Handler) as url:
+        yield url, log

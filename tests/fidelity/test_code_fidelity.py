@@ -13,27 +13,12 @@ import pytest
 
 from resources.sandbox import SandboxResource, Verdict
 from resources.sandbox.compare import compare_stdout
+from tests.sandbox.helpers import planted_bug
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 MBPP = DATA / "samples" / "mbpp" / "mbpp.jsonl"
 CODEFORCES = DATA / "fidelity" / "codeforces_stdio.jsonl"
 MBPP_PROBLEMS = 60  # the first rows of the shipped sample: enough for the table, cheap enough for the suite
-# A mutant wraps the solution's entry point and changes what it returns, the way an off-by-one or a wrong
-# branch would: every such mutant changes behaviour on the tests, so every one must fail.
-MUTANT = """
-_amd_original = {name}
-def {name}(*args, **kwargs):
-    value = _amd_original(*args, **kwargs)
-    if isinstance(value, bool):
-        return not value
-    if isinstance(value, (int, float)):
-        return value + 1
-    if isinstance(value, str):
-        return value + "x"
-    if isinstance(value, (list, tuple)):
-        return type(value)([*value, None])
-    return [value]
-"""
 
 
 def _read(path: Path) -> list[dict]:
@@ -65,7 +50,7 @@ def sandbox():
 def test_mbpp_references_pass_and_mutants_fail(sandbox: SandboxResource) -> None:
     rows = _read(MBPP)[:MBPP_PROBLEMS]
     samples = [(row["code"], _mbpp_tests(row)) for row in rows]
-    samples += [(row["code"] + MUTANT.format(name=_entry_point(row["test_list"][0])), _mbpp_tests(row)) for row in rows]
+    samples += [(row["code"] + planted_bug(_entry_point(row["test_list"][0])), _mbpp_tests(row)) for row in rows]
     verdicts = [verdict for _, verdict in sandbox.verify_many(samples, ordered=True)]
     references, mutants = verdicts[: len(rows)], verdicts[len(rows) :]
     print(

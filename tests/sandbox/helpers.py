@@ -46,6 +46,33 @@ def calls(entry_point: str, *cases: tuple[list, dict, Any]) -> dict[str, Any]:
     }
 
 
+# Appended to a solution, wraps its entry point so it returns a slightly wrong value of the same type (a bool
+# flipped, a number off by one, a string or list one element longer...): every test suite must catch it.
+PLANTED_BUG = """
+
+_amd_original = {entry_point}
+
+
+def {entry_point}(*args, **kwargs):
+    result = _amd_original(*args, **kwargs)
+    if isinstance(result, bool):
+        return not result
+    if isinstance(result, int | float):
+        return result + 1
+    if isinstance(result, str):
+        return result + "#"
+    if isinstance(result, list):
+        return [*result, result[0] if result else 0]
+    if isinstance(result, tuple):
+        return (*result, 0)
+    return 0 if result is None else None
+"""
+
+
+def planted_bug(entry_point: str) -> str:
+    return PLANTED_BUG.format(entry_point=entry_point)
+
+
 def assert_no_survivors(resource: SandboxResource, timeout_s: float = 3.0) -> None:
     """No process may still run as any of the pool's sandbox uids."""
     deadline = time.monotonic() + timeout_s

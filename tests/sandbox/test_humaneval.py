@@ -16,28 +16,9 @@ from typing import Any
 import pytest
 
 from resources.sandbox import SandboxResource, Verdict
+from tests.sandbox.helpers import planted_bug
 
 HUMANEVAL = Path(__file__).resolve().parents[2] / "data" / "samples" / "humaneval" / "humaneval.jsonl"
-
-PLANTED_BUG = """
-
-_amd_original = {entry_point}
-
-
-def {entry_point}(*args, **kwargs):
-    result = _amd_original(*args, **kwargs)
-    if isinstance(result, bool):
-        return not result
-    if isinstance(result, int | float):
-        return result + 1
-    if isinstance(result, str):
-        return result + "#"
-    if isinstance(result, list):
-        return [*result, result[0] if result else 0]
-    if isinstance(result, tuple):
-        return (*result, 0)
-    return 0 if result is None else None
-"""
 
 
 def _problems() -> list[dict[str, Any]]:
@@ -81,10 +62,7 @@ def test_humaneval_canonical_solutions_pass(sandbox: SandboxResource, problems: 
 
 
 def test_humaneval_planted_bugs_fail(sandbox: SandboxResource, problems: list[dict[str, Any]]) -> None:
-    samples = [
-        (p["prompt"] + p["canonical_solution"] + PLANTED_BUG.format(entry_point=p["entry_point"]), _tests(p))
-        for p in problems
-    ]
+    samples = [(p["prompt"] + p["canonical_solution"] + planted_bug(p["entry_point"]), _tests(p)) for p in problems]
     verdicts = dict(sandbox.verify_many(samples))
     survived = [problems[i]["task_id"] for i, v in verdicts.items() if v.passed]
     assert not survived, survived

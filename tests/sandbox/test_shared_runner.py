@@ -13,36 +13,31 @@ from typing import Any
 
 import pytest
 
-from amd_assets.verification.candidates import Candidate
 from amd_assets.verification.registry import Tools, VerifierSettings
 from amd_assets.verification.verifiers import code_sandbox
 from resources.sandbox import CodeVerdict, SandboxResource
 from resources.sandbox.testspec import parse_tests
 from tests.sandbox.helpers import TEST_LIMITS, calls, stdio
+from tests.verification.candidate_support import teacher_candidate
 
 ECHO_CASES = stdio(("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"))
-# (name, program, tests): each behaves the same in a process per test and in the shared runner.
-PROGRAMS: list[tuple[str, str, dict[str, Any]]] = [
-    ("correct", "print(int(input()))", ECHO_CASES),
-    ("wrong_on_some", "x = int(input())\nprint(x + (x % 2))", ECHO_CASES),
-    ("raises_on_some", "x = int(input())\nif x % 2 == 0:\n    raise ValueError(x)\nprint(x)", ECHO_CASES),
-    ("exit_codes", "import sys\nx = int(input())\nprint(x)\nsys.exit(0 if x < 3 else x)", ECHO_CASES),
-    ("os_exit_unflushed", "import os\nprint(input())\nos._exit(0)", ECHO_CASES),
-    ("exit_builtin", "print(input())\nexit()", ECHO_CASES),
-    (
-        "thread_for_stack",
+# name -> program, on ECHO_CASES: each behaves the same in a process per test and in the shared runner.
+ECHO_PROGRAMS: dict[str, str] = {
+    "correct": "print(int(input()))",
+    "wrong_on_some": "x = int(input())\nprint(x + (x % 2))",
+    "raises_on_some": "x = int(input())\nif x % 2 == 0:\n    raise ValueError(x)\nprint(x)",
+    "exit_codes": "import sys\nx = int(input())\nprint(x)\nsys.exit(0 if x < 3 else x)",
+    "os_exit_unflushed": "import os\nprint(input())\nos._exit(0)",
+    "exit_builtin": "print(input())\nexit()",
+    "thread_for_stack": (
         "import threading\ndef main():\n    print(input())\nthreading.stack_size(1 << 26)\n"
-        "threading.Thread(target=main).start()\n",
-        ECHO_CASES,
+        "threading.Thread(target=main).start()\n"
     ),
-    (
-        "forks_if_it_can",
+    "forks_if_it_can": (
         "import os\ntry:\n    pid = os.fork()\nexcept OSError:\n    print('no fork')\nelse:\n"
-        "    if pid == 0:\n        os._exit(0)\n    os.waitpid(pid, 0)\n    print(input())\n",
-        ECHO_CASES,
+        "    if pid == 0:\n        os._exit(0)\n    os.waitpid(pid, 0)\n    print(input())\n"
     ),
-    (
-        "changes_its_process",
+    "changes_its_process": (
         "import atexit, builtins, os, resource, signal, sys\n"
         "print(os.environ.get('X'), sys.getrecursionlimit(), os.getcwd(), os.umask(0o077), hasattr(builtins, 'y'),"
         " signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, resource.getrlimit(resource.RLIMIT_NOFILE)[0] > 10,"
@@ -50,37 +45,30 @@ PROGRAMS: list[tuple[str, str, dict[str, Any]]] = [
         "os.environ['X'] = '1'\nsys.setrecursionlimit(5000)\nos.chdir('/')\nbuiltins.y = 1\nsys.path.append('/x')\n"
         "signal.signal(signal.SIGTERM, lambda *args: None)\nsignal.alarm(100)\n"
         "resource.setrlimit(resource.RLIMIT_NOFILE, (10, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))\n"
-        "atexit.register(print, 'bye')\n",
-        ECHO_CASES,
+        "atexit.register(print, 'bye')\n"
     ),
-    (
-        "logging_handlers",
+    "logging_handlers": (
         "import logging, sys\nlogging.basicConfig(stream=sys.stdout, level=logging.INFO, format='%(message)s')\n"
-        "logging.info(input())\n",
-        ECHO_CASES,
+        "logging.info(input())\n"
     ),
+    "writes_tmp_then_fails": (
+        "import os\nx = input()\nos.makedirs('/tmp/work/' + x)\nif x == '2':\n    raise ValueError(x)\nprint(x)"
+    ),
+    "memory_on_one_case": "x = int(input())\nif x == 3:\n    data = bytearray(1 << 36)\nprint(x)",
+    "reads_and_writes_fd3": "import os\ntry:\n    os.read(3, 10)\nexcept OSError:\n    print(input())",
+    "recursion_depth": (
+        "import sys\ndef f(n):\n    try:\n        return f(n + 1)\n    except RecursionError:\n        return n\n"
+        "print(f(0), input())"
+    ),
+}
+# (name, program, tests): likewise, on tests of their own.
+PROGRAMS: list[tuple[str, str, dict[str, Any]]] = [
+    *((name, program, ECHO_CASES) for name, program in ECHO_PROGRAMS.items()),
     (
         "keeps_a_file_in_tmp",
         "import os\nif os.path.exists('/tmp/seen'):\n    print('seen')\nelse:\n    open('/tmp/seen', 'w').close()\n"
         "    print(input())\n",
         stdio(("1", "1"), ("2", "seen"), ("3", "3")),
-    ),
-    (
-        "writes_tmp_then_fails",
-        "import os\nx = input()\nos.makedirs('/tmp/work/' + x)\nif x == '2':\n    raise ValueError(x)\nprint(x)",
-        ECHO_CASES,
-    ),
-    (
-        "memory_on_one_case",
-        "x = int(input())\nif x == 3:\n    data = bytearray(1 << 36)\nprint(x)",
-        ECHO_CASES,
-    ),
-    ("reads_and_writes_fd3", "import os\ntry:\n    os.read(3, 10)\nexcept OSError:\n    print(input())", ECHO_CASES),
-    (
-        "recursion_depth",
-        "import sys\ndef f(n):\n    try:\n        return f(n + 1)\n    except RecursionError:\n        return n\n"
-        "print(f(0), input())",
-        ECHO_CASES,
     ),
     (
         "function_call",
@@ -158,19 +146,8 @@ def test_a_failure_after_earlier_cases_runs_again_on_a_fresh_runner(zygote_sandb
 def test_first_ten_tests_by_default_through_the_code_verifier(zygote_sandbox: SandboxResource) -> None:
     assert SandboxResource.model_fields["max_tests"].default == 10
     tests = stdio(*[(str(i), str(i)) for i in range(10)], ("10", "wrong"), ("11", "wrong"))
-    candidate = Candidate(
-        response_id="r",
-        problem_id="p",
-        source="s",
-        source_file="f",
-        source_row=1,
-        origin="teacher",
-        category="code",
-        prompt="echo",
-        reference_answer=None,
-        test_cases=json.dumps(tests),
-        think=None,
-        answer="```python\nprint(input())\n```",
+    candidate = teacher_candidate(
+        category="code", prompt="echo", test_cases=json.dumps(tests), answer="```python\nprint(input())\n```"
     )
     tools = Tools(VerifierSettings(judge=None), sandbox=zygote_sandbox)  # type: ignore[arg-type]
     (judgement,) = code_sandbox.run([candidate], tools)

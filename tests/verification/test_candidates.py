@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from amd_assets.verification.candidates import Candidate, existing_response_id
+from amd_assets.verification.candidates import existing_response_id
 from amd_assets.verification.code_verifier import extract_program
+from tests.verification.candidate_support import teacher_candidate
 
 
 def test_existing_trace_ids_are_stable_and_distinct_per_problem_model_and_text():
@@ -19,20 +20,9 @@ def test_existing_trace_ids_are_stable_and_distinct_per_problem_model_and_text()
 
 
 def test_candidate_text_is_the_release_format():
-    base = dict(
-        response_id="r",
-        problem_id="p",
-        source="s",
-        source_file="f",
-        source_row=1,
-        origin="teacher",
-        category="math",
-        prompt="q",
-        reference_answer="1",
-        test_cases=None,
-    )
-    assert Candidate(**base, think="hmm", answer="1").text == "<think>\nhmm\n</think>\n<answer>\n1\n</answer>"
-    assert Candidate(**base, think=None, answer="1").text == "<answer>\n1\n</answer>"
+    base = dict(category="math", prompt="q", reference_answer="1")
+    assert teacher_candidate(**base, think="hmm", answer="1").text == "<think>\nhmm\n</think>\n<answer>\n1\n</answer>"
+    assert teacher_candidate(**base, think=None, answer="1").text == "<answer>\n1\n</answer>"
 
 
 def test_extract_program_takes_the_last_fitting_fence():

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from amd_assets.verification.judge import JudgeItem, JudgeParseError, JudgeResource, parse_rubric
+from tests.http_stub import JsonHandler, chat_completion, serve
 
 # A reply is (status, assistant text); the stub serves them in order, repeating the last one.
 Reply = tuple[int, str]
@@ -29,12 +30,9 @@ def judge_stub(
     lock = threading.Lock()
     in_flight = [0]
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            body = self.read_json()
             with lock:
                 in_flight[0] += 1
                 log.append({"auth": self.headers.get("Authorization"), "in_flight": in_flight[0], **body})
@@ -46,32 +44,16 @@ def judge_stub(
             with lock:
                 in_flight[0] -= 1
             if status != 200:
-                payload = json.dumps({"error": {"message": "stub failure", "type": "server_error"}}).encode()
+                reply: dict = {"error": {"message": "stub failure", "type": "server_error"}}
             else:
-                message = {"role": "assistant", "content": text}
-                choice = {"index": 0, "finish_reason": "stop", "message": message}
-                usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
-                reply = {"id": "s", "object": "chat.completion", "created": 0, "model": body["model"]}
-                payload = json.dumps({**reply, "choices": [choice], "usage": usage}).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                reply = chat_completion(body["model"], text, completion_id="s")
+            # The client may have given up on a deliberately slow reply (timeout test).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 # Keeps the openai client's backoff short in tests.
-                self.send_header("retry-after-ms", "5")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up on a deliberately slow reply (timeout test)
+                self.send_json(status, reply, {"retry-after-ms": "5"})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", log
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(Handler) as url:
+        yield url, log
 
 
 def rubric(c: int, h: int, k: int) -> str:
@@ -182,28 +164,14 @@ def reward_stub(replies: list[tuple[int, object]]) -> Iterator[tuple[str, list[d
     """A vLLM-style pooling endpoint at /pooling (beside /v1): serves `replies` (status, data) in order."""
     log: list[dict] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            log.append({"path": self.path, **body})
+            log.append({"path": self.path, **self.read_json()})
             status, data = replies[min(len(log) - 1, len(replies) - 1)]
-            payload = json.dumps({"data": [{"index": 0, "object": "pooling", "data": data}]}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.send_json(status, {"data": [{"index": 0, "object": "pooling", "data": data}]})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", log
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(Handler) as url:
+        yield url, log
 
 
 @pytest.mark.parametrize(("data", "verdict"), [([[0.1], [2.0]], "pass"), ([-1.5], "fail"), (0.0, "pass")])

@@ -129,23 +129,31 @@ def test_length_counts_a_missing_answer_as_empty() -> None:
 FRENCH_PROMPT = "Expliquez pourquoi le ciel est bleu pendant la journée et rouge au coucher du soleil."
 
 
-def test_language_mismatch_fails() -> None:
-    text = (
-        "<think>ok</think><answer>The sky looks blue because air molecules scatter short wavelengths of "
-        "sunlight much more strongly than long ones, which is called Rayleigh scattering.</answer>"
-    )
-    verdict = check_language(FRENCH_PROMPT, text, DEFAULT)
-    assert (verdict.passed, verdict.reason) == (False, "language_mismatch")
-    assert (verdict.detail["prompt_language"], verdict.detail["response_language"]) == ("fr", "en")
-
-
-def test_language_match_passes() -> None:
-    text = (
-        "<think>ok</think><answer>Le ciel paraît bleu parce que les molécules de l'air diffusent beaucoup plus "
-        "la lumière de courte longueur d'onde : c'est la diffusion de Rayleigh.</answer>"
-    )
-    verdict = check_language(FRENCH_PROMPT, text, DEFAULT)
-    assert (verdict.passed, verdict.reason) == (True, "ok")
+@pytest.mark.parametrize(
+    ("answer", "passed", "reason", "response_language"),
+    [
+        pytest.param(
+            "The sky looks blue because air molecules scatter short wavelengths of sunlight much more strongly than "
+            "long ones, which is called Rayleigh scattering.",
+            False,
+            "language_mismatch",
+            "en",
+            id="mismatch_fails",
+        ),
+        pytest.param(
+            "Le ciel paraît bleu parce que les molécules de l'air diffusent beaucoup plus la lumière de courte "
+            "longueur d'onde : c'est la diffusion de Rayleigh.",
+            True,
+            "ok",
+            "fr",
+            id="match_passes",
+        ),
+    ],
+)
+def test_language_of_the_answer_against_the_prompt(answer: str, passed: bool, reason: str, response_language: str):
+    verdict = check_language(FRENCH_PROMPT, f"<think>ok</think><answer>{answer}</answer>", DEFAULT)
+    assert (verdict.passed, verdict.reason) == (passed, reason)
+    assert (verdict.detail["prompt_language"], verdict.detail["response_language"]) == ("fr", response_language)
 
 
 def test_code_heavy_answer_passes() -> None:
