@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from resources.teacher.records import SamplingParams, TeacherRequest, TeacherResult, completed, failed
+from resources.teacher.records import SamplingParams, TeacherRequest, TeacherResult, call_fields, completed, failed
 from resources.teacher.retry import MALFORMED, TIMEOUT, RetryPolicy, TeacherCallError
 from resources.teacher.transports import ChatTransport
 
@@ -83,16 +83,7 @@ class OpenAICompatibleTeacher:
             await asyncio.sleep(self.policy.delay(attempt, error.retry_after, self._rng))
 
     def _common(self, endpoint: str, attempt: int, sent: float, started: float) -> dict[str, Any]:
-        now = time.monotonic()
-        return {
-            "backend": self.backend,
-            "model": self.model,
-            "sampling": self.sampling,
-            "attempts": attempt,
-            "latency_s": now - sent,
-            "elapsed_s": now - started,
-            "endpoint": endpoint,
-        }
+        return call_fields(self.backend, self.model, self.sampling, attempt, sent, started, endpoint)
 
     def _result(
         self, request: TeacherRequest, payload: dict[str, Any], endpoint: str, attempt: int, sent: float, started: float

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -130,6 +131,23 @@ def completed(
         completion_tokens=completion_tokens,
         **common,
     )
+
+
+def call_fields(
+    backend: str, model: str, sampling: SamplingParams, attempt: int, sent: float, started: float, endpoint: str | None
+) -> dict[str, Any]:
+    """What every result records of its call: who answered, on which attempt, how long the last attempt and the
+    whole call took (`sent`, `started`: `time.monotonic()` readings)."""
+    now = time.monotonic()
+    return {
+        "backend": backend,
+        "model": model,
+        "sampling": sampling,
+        "attempts": attempt,
+        "latency_s": now - sent,
+        "elapsed_s": now - started,
+        "endpoint": endpoint,
+    }
 
 
 def failed(key: str, *, error_class: str, error: str, retryable: bool, **common: Any) -> TeacherResult:

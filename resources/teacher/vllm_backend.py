@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from resources.teacher.base import TeacherBackendUnavailable
-from resources.teacher.records import SamplingParams, TeacherRequest, TeacherResult, completed, failed
+from resources.teacher.records import SamplingParams, TeacherRequest, TeacherResult, call_fields, completed, failed
 from resources.teacher.retry import CLIENT_ERROR, ENGINE_ERROR, RetryPolicy
 
 GPU_EXTRA_HINT = (
@@ -170,15 +170,7 @@ class VLLMTeacher:
             self.llm = None
 
     def _common(self, attempt: int, sent: float, started: float) -> dict[str, Any]:
-        now = time.monotonic()
-        return {
-            "backend": self.backend,
-            "model": self.model,
-            "sampling": self.sampling,
-            "attempts": attempt,
-            "latency_s": now - sent,
-            "elapsed_s": now - started,
-        }
+        return call_fields(self.backend, self.model, self.sampling, attempt, sent, started, endpoint=None)
 
     def _result(self, request: TeacherRequest, output: Any, common: dict[str, Any]) -> TeacherResult:
         generated = output.outputs[0]
