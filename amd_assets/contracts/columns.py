@@ -112,6 +112,8 @@ LINEAGE = (
     required("source_file", STRING, "The input file, relative to sources.yaml.", NOT_EMPTY),
     required("source_row", INT64, "1-based line (JSONL, CSV) or row number (Parquet) in source_file.", at_least(1)),
 )
+# A problem row's key and lineage, the columns every stage carries along (by name).
+PROBLEM_KEY = (PROBLEM_ID_COLUMN.name, *(column.name for column in LINEAGE))
 ORIGIN = required(
     "origin",
     STRING,

@@ -103,21 +103,15 @@ def deduplicate(lakehouse: LakehouseResource, settings: DedupSettings, prioritie
     near_pairs = np.stack((unique_rows[near["i"]], unique_rows[near["j"]]), axis=1)
     cluster = connected_labels(n, np.concatenate((exact_pairs, near_pairs)).astype(np.int64))
 
-    sources = table.column("source").to_numpy(zero_copy_only=False)
-    ids = table.column("problem_id").to_numpy(zero_copy_only=False)
     kept, sizes, clusters = representatives(table, cluster, priorities)
-
-    is_kept = kept == np.arange(n)
+    leading = kept_columns(table, kept)
+    is_kept = leading["is_kept"]
     exact = hashes == hashes[kept]
     similarity = np.where(exact, 1.0, (matrix == matrix[kept]).mean(axis=1)) if n else np.zeros(0)
     reason = np.where(exact, "exact_duplicate", "near_duplicate")
     decisions = pa.table(
         {
-            "problem_id": ids,
-            "source": sources,
-            "kept_problem_id": ids[kept],
-            "kept_source": sources[kept],
-            "is_kept": is_kept,
+            **leading,
             "reason": pa.array(reason, pa.string(), mask=is_kept),
             "similarity": pa.array(similarity, pa.float64(), mask=is_kept),
             "cluster_size": sizes.astype(np.int32),
@@ -125,6 +119,20 @@ def deduplicate(lakehouse: LakehouseResource, settings: DedupSettings, prioritie
         schema=DEDUP_DECISIONS.schema,
     )
     return DedupResult(decisions, _rejections(table, decisions), n, clusters)
+
+
+def kept_columns(table: pa.Table, kept: np.ndarray) -> dict[str, np.ndarray]:
+    """The leading columns of a dedup decision (exact/MinHash and semantic alike): each row's problem and source,
+    the kept problem of its cluster and that problem's source, and whether the row is the kept one."""
+    ids = table.column("problem_id").to_numpy(zero_copy_only=False)
+    sources = table.column("source").to_numpy(zero_copy_only=False)
+    return {
+        "problem_id": ids,
+        "source": sources,
+        "kept_problem_id": ids[kept],
+        "kept_source": sources[kept],
+        "is_kept": kept == np.arange(len(kept)),
+    }
 
 
 def _rejections(signatures: pa.Table, decisions: pa.Table) -> pa.Table:

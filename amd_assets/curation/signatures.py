@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from amd_assets.contracts.columns import PROBLEM_KEY
 from amd_assets.contracts.tables import DECONTAMINATED_PROBLEMS, PROBLEM_SIGNATURES
 from amd_assets.curation.minhash import normalize_text
 from amd_assets.curation.settings import DedupSettings
@@ -81,10 +82,7 @@ class SignatureStage:
             )
             yield pa.RecordBatch.from_pydict(
                 {
-                    "problem_id": batch.column("problem_id"),
-                    "source": batch.column("source"),
-                    "source_file": batch.column("source_file"),
-                    "source_row": batch.column("source_row"),
+                    **{name: batch.column(name) for name in PROBLEM_KEY},
                     "text_hash": hashes,
                     "minhash": minhashes,
                     "minhash_config": [key] * batch.num_rows,

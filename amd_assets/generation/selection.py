@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from amd_assets.contracts.columns import PROBLEM_KEY
 from amd_assets.generation.prompts import PromptBuilder
 from amd_assets.generation.tables import TEACHER_RESPONSES
 from amd_assets.verification.acceptance import REJECTED, Acceptance, assess_source
@@ -27,10 +28,7 @@ from resources.teacher.retry import is_transient
 ORIGIN = "teacher"
 CURATED_TABLE = "curated_problems"
 CURATED_COLUMNS = [
-    "problem_id",
-    "source",
-    "source_file",
-    "source_row",
+    *PROBLEM_KEY,
     "category",
     "prompt",
     "test_cases",

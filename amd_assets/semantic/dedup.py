@@ -33,7 +33,7 @@ from amd_assets.contracts.tables import (
     PROBLEM_SIGNATURES,
     SEMANTIC_DEDUP_DECISIONS,
 )
-from amd_assets.curation.dedup import duplicate_rejections, preference, representatives
+from amd_assets.curation.dedup import duplicate_rejections, kept_columns, preference, representatives
 from amd_assets.curation.lsh import connected_labels
 from amd_assets.semantic.content import content_tokens
 from amd_assets.semantic.embeddings import stale_sources
@@ -235,18 +235,12 @@ def semantic_deduplicate(
     n = table.num_rows
     pairs, verdicts, candidates = confirmed_pairs(lakehouse, table, matrix, model.cosines, index)
     kept, sizes, clusters = assign(table, pairs, priorities, clustering)
-    rows = np.arange(n)
-    is_kept = kept == rows
-    similarity = exact_cosines(matrix, rows, kept).astype(np.float64) if n else np.zeros(0)
-    ids = table.column("problem_id").to_numpy(zero_copy_only=False)
-    sources = table.column("source").to_numpy(zero_copy_only=False)
+    leading = kept_columns(table, kept)
+    is_kept = leading["is_kept"]
+    similarity = exact_cosines(matrix, np.arange(n), kept).astype(np.float64) if n else np.zeros(0)
     decisions = pa.table(
         {
-            "problem_id": ids,
-            "source": sources,
-            "kept_problem_id": ids[kept],
-            "kept_source": sources[kept],
-            "is_kept": is_kept,
+            **leading,
             "similarity": pa.array(np.round(np.clip(similarity, -1, 1), 4), pa.float64(), mask=is_kept),
             "cluster_size": sizes.astype(np.int32),
             "model": pa.array([model.key] * n, pa.string()),

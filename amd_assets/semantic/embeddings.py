@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from amd_assets.contracts.columns import PROBLEM_KEY
 from amd_assets.contracts.tables import DECONTAMINATED_PROBLEMS, PROBLEM_EMBEDDINGS
 from amd_assets.semantic.text import embedding_view, view_hash
 from amd_assets.semantic.vectors import matrix_of, to_bytes
@@ -80,10 +81,7 @@ class EmbeddingStage:
             self.rows += batch.num_rows
             yield pa.RecordBatch.from_pydict(
                 {
-                    "problem_id": batch.column("problem_id"),
-                    "source": batch.column("source"),
-                    "source_file": batch.column("source_file"),
-                    "source_row": batch.column("source_row"),
+                    **{name: batch.column(name) for name in PROBLEM_KEY},
                     "text_hash": hashes,
                     "model": pa.array([self.embedder.key] * batch.num_rows, pa.string()),
                     "dim": pa.array(np.full(batch.num_rows, self.embedder.dim, np.int32)),

@@ -15,15 +15,13 @@ from typing import Any
 
 import pyarrow.dataset as ds
 
+from amd_assets.contracts.columns import PROBLEM_KEY
 from amd_assets.contracts.tables import CURATED_PROBLEMS
 from resources.lakehouse import LakehouseResource
 
 TEACHER_TABLE = "teacher_responses"
 PROBLEM_COLUMNS = [
-    "problem_id",
-    "source",
-    "source_file",
-    "source_row",
+    *PROBLEM_KEY,
     "category",
     "prompt",
     "reference_answer",
