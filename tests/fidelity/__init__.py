@@ -1,0 +1,1 @@
+"""Fidelity suites: our verifiers against the upstream math-verify cases, MBPP references and their mutants."""

@@ -1,0 +1,1 @@
+"""The Dagster UI, driven in headless Chromium the way a user runs the pipeline."""
