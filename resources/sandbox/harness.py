@@ -267,6 +267,12 @@ def _run_case(job, index, compiled, session, devnull):
     return dict(run, nonce=nonce, shared=False, again=attempts > 0)
 
 
+def _hit_time_limit(run, limits):
+    """The case ran out of time: the wall-clock backstop, or its CPU limit (SIGXCPU from RLIMIT_CPU, or the CPU
+    a shared runner measured). The remaining cases would each spend the same limit for a verdict already decided."""
+    return run["st"] == "timeout" or run["code"] == -signal.SIGXCPU or run.get("cpu", 0.0) > limits["cpu_s"]
+
+
 def run_job(job):
     """Run every case of one job. The caller guarantees we are pid 1 of a fresh pid namespace (bwrap
     --as-pid-1, or a zygote's per-sample namespaces) with a private /tmp."""
@@ -287,7 +293,7 @@ def run_job(job):
             # A shared runner's case cannot trip the sample's cgroup (one process, under RLIMIT_AS): its event can
             # wait; a case in its own process is reported at once, so the host sees an OOM kill at that case.
             emit(defer=run["shared"], ev="case", i=index, **run)
-            if run["st"] == "timeout" and job.get("stop_after_timeout", True):
+            if job.get("stop_after_timeout", True) and _hit_time_limit(run, job["limits"]):
                 break
     finally:
         if session is not None:

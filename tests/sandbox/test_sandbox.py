@@ -134,6 +134,20 @@ def test_time_limit_skips_remaining_tests(sandbox: SandboxResource) -> None:
     assert verdict.tests[1].time_s < 3
 
 
+@pytest.mark.parametrize("reuse_process", [True, False], ids=["shared_runner", "process_per_test"])
+def test_cpu_time_limit_skips_remaining_tests(reuse_process: bool) -> None:
+    """A program that computes past its CPU limit on one test would spend the limit again on every later test."""
+    resource = SandboxResource(workers=1, time_limit_s=1.0, reuse_process=reuse_process)
+    try:
+        program = "if input() == 'spin':\n    while True:\n        pass\nprint('ok')\n"
+        verdict = resource.verify(program, stdio(("fast", "ok"), ("spin", "ok"), ("spin", "ok"), ("spin", "ok")))
+    finally:
+        resource.close()
+    assert verdict.verdict is Verdict.TIME_LIMIT and verdict.failed_test == 1
+    assert [t.verdict for t in verdict.tests] == [Verdict.PASS, Verdict.TIME_LIMIT, Verdict.SKIPPED, Verdict.SKIPPED]
+    assert sum(t.cpu_s for t in verdict.tests) < 2.5
+
+
 ISOLATION_PROBE = """
 import os, socket
 allowed = set(map(int, input().split()))
