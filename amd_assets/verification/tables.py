@@ -26,6 +26,7 @@ VERIFIER = required(
 VERIFIER_VERSION = required(
     "verifier_version", STRING, "Its version: verdicts of several versions stay side by side.", NOT_EMPTY
 )
+JUDGED_BY = (ORIGIN, VERIFIER, VERIFIER_VERSION)  # which verifier, at which version, for which kind of response
 
 RESPONSE_VERDICTS = TableContract(
     name="response_verdicts",
@@ -33,9 +34,7 @@ RESPONSE_VERDICTS = TableContract(
         RESPONSE_ID_COLUMN,
         PROBLEM_ID_COLUMN,
         *LINEAGE,
-        ORIGIN,
-        VERIFIER,
-        VERIFIER_VERSION,
+        *JUDGED_BY,
         required(
             "verdict", STRING, "pass, mismatch, wrong_answer, time_limit, fail, ... (the verifier's words).", NOT_EMPTY
         ),
@@ -80,10 +79,8 @@ DISTILLED_SAMPLES = TableContract(
 VERIFIER_VERSIONS = TableContract(
     name="verifier_versions",
     columns=(
-        required("source", STRING, "The source the run verified."),
-        ORIGIN,
-        VERIFIER,
-        VERIFIER_VERSION,
+        LINEAGE[0],  # the source the run verified
+        *JUDGED_BY,
         required("run_id", STRING, "The verification run."),
         required("recorded_at", UTC_TIMESTAMP, "When the run recorded it."),
     ),
