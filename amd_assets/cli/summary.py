@@ -10,6 +10,7 @@ from amd_assets.contracts.tables import (
     FILTERED_PROBLEMS,
     NORMALIZED_PROBLEMS,
     QUARANTINE,
+    QUARANTINE_STAGES,
     RAW_PROBLEMS,
 )
 from resources.delta_tables import DeltaTables
@@ -51,10 +52,11 @@ def stage_counts(lakehouse: DeltaTables) -> str | None:
     )
     if QUARANTINE.name in present:
         counts += f" UNION ALL SELECT source, 'quarantine:' || stage, count(*) FROM {QUARANTINE.name} GROUP BY 1, 2"
-    columns = [*stages, "quarantine:raw", "quarantine:normalize"]
+    quarantined = [f"quarantine:{stage}" for stage in QUARANTINE_STAGES]
+    columns = [*stages, *quarantined]
     # Short headers keep the table within a terminal's width.
     headers = {name: name.split("_")[0].removesuffix("inated") for name in stages}
-    headers.update({"quarantine:raw": "quarantined:raw", "quarantine:normalize": "quarantined:norm"})
+    headers.update({name: f"quarantined:{name.split(':')[1][:4]}" for name in quarantined})
     pivot = ", ".join(
         f"coalesce(sum(n) FILTER (WHERE stage = '{c}'), 0)::BIGINT AS \"{headers.get(c, c)}\"" for c in columns
     )

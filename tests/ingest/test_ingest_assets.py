@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow.dataset as ds
 import pytest
 
+from amd_assets.cli.summary import stage_counts
 from amd_assets.contracts.tables import NORMALIZED_PROBLEMS, QUARANTINE, RAW_PROBLEMS
 
 MALFORMED_FILE = "data/samples/malformed/malformed.jsonl"
@@ -59,6 +60,18 @@ def test_malformed_source_yields_exact_quarantine_rows_and_all_valid_rows(materi
         ("normalized_problems", "contract"): True,
         ("normalized_problems", "accounts_for_every_row"): True,
     }
+
+
+def test_the_demo_summary_counts_the_quarantine_of_each_stage(materialize_source, lakehouse):
+    """`amd demo`'s rows-per-stage table: one column per quarantine stage, with that stage's rows."""
+    assert materialize_source("malformed").success
+    table = stage_counts(lakehouse)
+    assert table is not None
+    header = next(line for line in table.splitlines() if "raw" in line and "quarantined" in line)
+    row = next(line for line in table.splitlines() if "malformed" in line)
+    cells = dict(zip(header.split("│")[1:-1], row.split("│")[1:-1], strict=True))
+    counts = {name.strip(): int(value) for name, value in cells.items() if name.strip() != "source"}
+    assert counts == {"raw": 8, "normalized": 4, "quarantined:read": 5, "quarantined:norm": 4}
 
 
 @pytest.mark.parametrize("source", ["gsm8k", "math", "humaneval", "mbpp"])
