@@ -20,6 +20,7 @@ from amd_assets.contracts.tables import CURATED_PROBLEMS
 from resources.lakehouse import LakehouseResource
 
 TEACHER_TABLE = "teacher_responses"
+CHUNK = 1024  # existing traces read per batch
 PROBLEM_COLUMNS = [
     *PROBLEM_KEY,
     "category",
@@ -79,29 +80,26 @@ def existing_response_id(problem_id: str, model: str | None, think: str | None, 
 
 def candidates(lakehouse: LakehouseResource, source: str) -> Iterator[Candidate]:
     """Existing traces first, then every teacher response that came back (ok or truncated), problem by problem
-    metadata joined from curated_problems: a response to a problem curation no longer keeps is not judged."""
+    metadata joined from curated_problems: a response to a problem curation no longer keeps is not judged.
+
+    Streamed: the existing traces batch by batch; the teacher responses with an index of their problems' fields
+    without the traces (a source's traces held as Python strings would grow with the source: ~2 KB a problem)."""
     in_source = ds.field("source") == source
-    problems = {
-        row["problem_id"]: row
-        for row in lakehouse.read(CURATED_PROBLEMS.name, columns=PROBLEM_COLUMNS, filter=in_source).to_pylist()
-    }
-    for problem in problems.values():
-        if problem["trace_answer"] is not None:
-            yield _candidate(
-                problem,
-                existing_response_id(
-                    problem["problem_id"], problem["trace_model"], problem["trace_think"], problem["trace_answer"]
-                ),
-                "existing",
-                problem["trace_think"],
-                problem["trace_answer"],
-                truncated=False,
+    with_trace = in_source & ds.field("trace_answer").is_valid()
+    for batch in lakehouse.scan(CURATED_PROBLEMS.name, columns=PROBLEM_COLUMNS, filter=with_trace, batch_size=CHUNK):
+        for problem in batch.to_pylist():
+            response_id = existing_response_id(
+                problem["problem_id"], problem["trace_model"], problem["trace_think"], problem["trace_answer"]
             )
-    if not lakehouse.exists(TEACHER_TABLE):
-        return
+            yield _candidate(problem, response_id, "existing", problem["trace_think"], problem["trace_answer"], False)
     columns = ["response_id", "problem_id", "status", "think", "answer", "text", "reasoning", "truncated"]
     returned = in_source & ds.field("status").isin(["ok", "truncated"])
+    problems: dict[str, dict[str, Any]] | None = None
     for batch in lakehouse.scan(TEACHER_TABLE, columns=columns, filter=returned):
+        if problems is None:  # only when the source has teacher responses
+            fields = [name for name in PROBLEM_COLUMNS if not name.startswith("trace_")]
+            rows = lakehouse.read(CURATED_PROBLEMS.name, columns=fields, filter=in_source).to_pylist()
+            problems = {row["problem_id"]: row for row in rows}
         for row in batch.to_pylist():
             problem = problems.get(row["problem_id"])
             if problem is None:
