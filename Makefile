@@ -47,7 +47,7 @@ $(VENV_STAMP): uv.lock pyproject.toml
 	  echo "installing uv with pip"; \
 	  python3 -m pip --version >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq python3-pip >/dev/null; }; \
 	  python3 -m pip install --user --quiet uv 2>/dev/null || python3 -m pip install --user --quiet --break-system-packages uv; }
-	uv sync --frozen --python 3.11
+	uv sync --frozen --compile-bytecode --python 3.11   # .pyc written once here, not by the first import of every process
 	@rm -f .venv/.synced-* && touch $@
 
 demo: bootstrap
