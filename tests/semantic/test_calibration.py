@@ -54,6 +54,9 @@ def test_ann_finds_the_candidates_exact_search_finds(planted, monkeypatch):
     exact = pairs_above(matrix, RULE.lowest, IndexSettings(backend="exact"))
     monkeypatch.setattr(neighbours, "EXACT_BELOW", 0)
     approximate = pairs_above(matrix, RULE.lowest, IndexSettings(backend="usearch"))
-    found = np.isin(exact["i"] * len(matrix) + exact["j"], approximate["i"] * len(matrix) + approximate["j"])
-    assert found.mean() >= 0.98
-    assert len(approximate) <= len(exact), "an ANN pair is always a real pair (cosine recomputed exactly)"
+    exact_keys, approximate_keys = (pairs["i"] * len(matrix) + pairs["j"] for pairs in (exact, approximate))
+    assert np.isin(exact_keys, approximate_keys).mean() >= 0.98
+    # An ANN pair is a real pair (its cosine recomputed exactly); float32 sums in another order can only put one
+    # that sits on the threshold on the other side.
+    extra = approximate[~np.isin(approximate_keys, exact_keys)]
+    assert np.all(np.abs(extra["similarity"] - RULE.lowest) < 1e-4), extra
