@@ -32,8 +32,9 @@ How a sample is confined
   ``--die-with-parent``, ``--as-pid-1``; capabilities dropped to what the harness needs; no_new_privs and a
   seccomp filter (no user namespaces, keyrings, bpf, perf, io_uring, ptrace, mount, unshare).
   ``mode="zygote"`` (default) keeps one bwrap per worker whose trusted zygote builds those namespaces and the
-  /tmp afresh for every sample (``zygote.py``; needs Linux >= 5.8); ``mode="launch"`` starts one bwrap per
-  sample.
+  /tmp afresh for every sample (``zygote.py``; needs Linux >= 5.8), except the network namespace, which the next
+  sample takes over only while no sample sent a packet or left a socket in it (``netns.py``);
+  ``mode="launch"`` starts one bwrap per sample.
 * Inside, the trusted harness is init of the sample's pid namespace. Each test runs in an unprivileged process
   that sets rlimits (CPU, address space, stack, NPROC, NOFILE, FSIZE, no core files) and drops to the slot's own
   uid (``uid_base`` + n, claimed with a lock per uid) before any untrusted code runs: for Python stdio and

@@ -38,6 +38,7 @@ _MODULES = {
     "runner.py": "_amd_runner",
     "runner_control.py": "_amd_runner_control",
     "zygote.py": "_amd_zygote",
+    "netns.py": "_amd_netns",
 }
 _SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")

@@ -8,6 +8,8 @@ exercised. The filter refuses user-namespace creation and a handful of syscalls 
 Sockets: only AF_UNIX, AF_INET and AF_INET6 can be created (socket, socketpair); any other family fails with
 EAFNOSUPPORT. Network namespaces confine IP, not every family: AF_VSOCK is a VM-to-host channel that a fresh
 network namespace does not cut, and packet, netlink, alg or bluetooth sockets reach kernel code no test needs.
+The zygote's filter also lets it open netlink sockets, to read its network namespace's state; a sample may not
+lease IPv6 flow labels, which outlive their socket (both for ``netns.py``).
 Everything else is allowed: the namespaces, rlimits and uid do the real confinement.
 
 The shared runner (``runner.py``) stacks a second filter on top: creating a thread or a process, or exec'ing,
@@ -36,12 +38,19 @@ _OFF_NR = 0
 _OFF_ARCH = 4
 _OFF_ARG0_LOW = 16  # little-endian: low 32 bits of args[0] come first
 _OFF_ARG1_LOW = 24
+_OFF_ARG2_LOW = 32
 
 _X32_SYSCALL_BIT = 0x40000000
 # The only socket families a sample may create: AF_UNIX, AF_INET, AF_INET6.
 ALLOWED_SOCKET_FAMILIES = (1, 2, 10)
+# The zygote also reads its network namespace's state over netlink (``netns.py``); a sample never can.
+_AF_NETLINK = 16
 # Per architecture: socket and socketpair (their first argument is the family).
 _SOCKET_CALLS = {"x86_64": (41, 53), "aarch64": (198, 199)}
+_SETSOCKOPT = {"x86_64": 54, "aarch64": 208}
+# setsockopt(SOL_IPV6, IPV6_FLOWLABEL_MGR): a leased flow label outlives its socket in the network namespace,
+# which the zygote hands to the next sample when no packet was sent (``netns.py``).
+_SOL_IPV6, _IPV6_FLOWLABEL_MGR = 41, 32
 
 # Per architecture: the syscalls that create a task or replace the program (aarch64 has no fork and vfork).
 _PROCESS_CALLS = {
@@ -144,8 +153,10 @@ def build_filter(allow_namespace_setup: bool = False, machine: str | None = None
         prog += [_insn(_JEQ_K, 0, 1, nr_unshare), _insn(_RET_K, 0, 0, eperm)]
     # clone3 passes its flags in a struct the filter cannot read: ENOSYS makes libc fall back to clone().
     prog += [_insn(_JEQ_K, 0, 1, nr_clone3), _insn(_RET_K, 0, 0, _RET_ERRNO | errno.ENOSYS)]
+    families = (*ALLOWED_SOCKET_FAMILIES, _AF_NETLINK) if allow_namespace_setup else ALLOWED_SOCKET_FAMILIES
     for nr in _SOCKET_CALLS[machine]:
-        prog += _allow_families(nr, ALLOWED_SOCKET_FAMILIES, _RET_ERRNO | errno.EAFNOSUPPORT)
+        prog += _allow_families(nr, families, _RET_ERRNO | errno.EAFNOSUPPORT)
+    prog += _deny_pair(_SETSOCKOPT[machine], _SOL_IPV6, _IPV6_FLOWLABEL_MGR, eperm)
     prog += _deny_flag(nr_clone, _CLONE_NEWUSER, eperm)
     prog.append(_insn(_RET_K, 0, 0, _RET_ALLOW))
     return b"".join(prog)
@@ -198,6 +209,20 @@ def _allow_families(nr: int, families: tuple[int, ...], action: int) -> list[byt
         body.append(_insn(_JEQ_K, len(families) - index, 0, family))  # to the final allow
     body += [_insn(_RET_K, 0, 0, action), _insn(_RET_K, 0, 0, _RET_ALLOW)]
     return [_insn(_JEQ_K, 0, len(body), nr), *body]
+
+
+def _deny_pair(nr: int, arg1: int, arg2: int, action: int) -> list[bytes]:
+    """If the syscall is `nr` and its second and third arguments are `arg1` and `arg2`, `action`, else allow.
+    Self-contained, like `_on_argument`."""
+    return [
+        _insn(_JEQ_K, 0, 6, nr),
+        _insn(_LD_W_ABS, 0, 0, _OFF_ARG1_LOW),
+        _insn(_JEQ_K, 0, 3, arg1),  # to the final allow
+        _insn(_LD_W_ABS, 0, 0, _OFF_ARG2_LOW),
+        _insn(_JEQ_K, 0, 1, arg2),
+        _insn(_RET_K, 0, 0, action),
+        _insn(_RET_K, 0, 0, _RET_ALLOW),
+    ]
 
 
 def _allow_only_arg1(nr: int, value: int, action: int) -> list[bytes]:

@@ -6,33 +6,31 @@ with the same confinement as a per-sample launch (read-only system, no network, 
 seccomp) plus CAP_SYS_ADMIN and CAP_NET_ADMIN, which it needs to build namespaces. It never runs untrusted code.
 
 Per job: the zygote unshares a pid namespace for its children and forks (one process per sample: a fork costs
-~1 ms of page faults here); the child is pid 1 of the brand-new pid namespace. It unshares mount, uts, ipc and
-net namespaces (its mounts are private copies: the zygote made its own private once), mounts a fresh
-size-bounded tmpfs on /tmp, brings loopback up (the only interface), keeps only CAP_KILL/CAP_SETUID/CAP_SETGID,
-installs the strict seccomp filter (which also forbids unshare and mount from then on) and runs the job with the
-ordinary harness. When it exits the kernel kills anything left in its pid namespace and the namespaces and /tmp
-vanish; the zygote then writes an ``end`` event and reads the next job.
+~1 ms of page faults here); the child is pid 1 of the brand-new pid namespace. It unshares mount, uts and ipc
+namespaces (its mounts are private copies: the zygote made its own private once), mounts a fresh size-bounded
+tmpfs on /tmp, keeps only CAP_KILL/CAP_SETUID/CAP_SETGID, installs the strict seccomp filter (which also forbids
+unshare and mount from then on) and runs the job with the ordinary harness. When it exits the kernel kills
+anything left in its pid namespace and the namespaces and /tmp vanish; the zygote then writes an ``end`` event,
+makes a fresh network namespace (loopback only) if the sample used its own (``netns.py``) and reads the next
+job.
 
 Job stream on stdin: 8-byte little-endian length + marshal blob, repeated; EOF ends the zygote.
 """
 
 import ctypes
-import fcntl
 import marshal
 import os
-import socket
 import struct
 
 import _amd_harness as harness
+import _amd_netns as netns
 import _amd_runner_control as runner_control  # imported once here: every sample's harness inherits it
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUTS = 0x04000000
 _CLONE_NEWIPC = 0x08000000
 _CLONE_NEWPID = 0x20000000
-_CLONE_NEWNET = 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
-_SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
 _CAPABILITY_V3 = 0x20080522
 _CAP_KILL, _CAP_SETGID, _CAP_SETUID = 5, 6, 7
 
@@ -45,13 +43,6 @@ def _check(result, what):
         raise OSError(err, what + ": " + os.strerror(err))
 
 
-def _loopback_up():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        request = struct.pack("16sH14x", b"lo", 0)
-        flags = struct.unpack("16sH14x", fcntl.ioctl(sock, _SIOCGIFFLAGS, request))[1]
-        fcntl.ioctl(sock, _SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | _IFF_UP))
-
-
 def _keep_only_harness_caps():
     keep = (1 << _CAP_KILL) | (1 << _CAP_SETGID) | (1 << _CAP_SETUID)
     header = struct.pack("Ii", _CAPABILITY_V3, 0)
@@ -60,14 +51,13 @@ def _keep_only_harness_caps():
 
 
 def _enter_sample_namespace(blob):
-    """In pid 1 of the fresh pid namespace: the other fresh namespaces, private mounts, new /tmp, loopback,
-    fewer caps, strict seccomp. Returns the job."""
+    """In pid 1 of the fresh pid namespace: the other fresh namespaces, private mounts, new /tmp, fewer caps,
+    strict seccomp. Returns the job."""
     job = marshal.loads(blob)
     # The new mount namespace copies the zygote's mounts, private already (see `main`): its /tmp stays its own.
-    _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWUTS | _CLONE_NEWIPC | _CLONE_NEWNET), "unshare")
+    _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWUTS | _CLONE_NEWIPC), "unshare")
     options = f"size={job['tmp_bytes']},mode=1777".encode("ascii")
     _check(_libc.mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options), "mount /tmp")
-    _loopback_up()
     _keep_only_harness_caps()
     harness.child.install_seccomp(job["seccomp"])
     return job
@@ -109,6 +99,7 @@ def main():
     _check(_libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make / private")
     harness.warm_up()
     runner_control.warm_up()
+    network = netns.SlotNetwork()
     while True:
         header = _read_exact(8)
         if header is None:
@@ -119,3 +110,4 @@ def main():
         _run_sample(blob, own_pidfd)
         del blob
         harness.emit(ev="end")
+        network.settle()  # after `end`: the host reads the sample's result meanwhile
