@@ -30,16 +30,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from amd_assets.verification.math_answers import last_boxed, parse_simple_number
-from amd_assets.verification.math_verifier import (
-    MATH_VERIFIER_VERSION,
-    WARMUP_MODULE,
-    MathVerdict,
-    MathVerifierPool,
-    _cpu_seconds,
-    _parse_reference,
-    verify_in_process,
-)
+from amd_assets.verification.math.answers import last_boxed, parse_simple_number
+from amd_assets.verification.math.pool import WARMUP_MODULE, MathVerifierPool, _cpu_seconds
+from amd_assets.verification.math.verdict import MATH_VERIFIER_VERSION, MathVerdict, _parse_reference, verify_in_process
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "math" / "math_sample.jsonl.gz"
 HUMANEVAL = Path(__file__).resolve().parents[1] / "data" / "samples" / "humaneval" / "humaneval.jsonl"
@@ -235,7 +228,7 @@ def bench_math(count: int, workers: int, seed: int, symbolic_share: float, round
 
 def _math_verify_items(count: int, seed: int) -> list[tuple[str, str]]:
     """Distinct pairs that go to math-verify (no fast path, an answer to extract)."""
-    from amd_assets.verification.math_answers import extract, fast_verdict
+    from amd_assets.verification.math.answers import extract, fast_verdict
 
     found: dict[tuple[str, str], None] = {}
     for response, ref in build_math_pairs(4 * count, seed):
@@ -249,8 +242,8 @@ def _cpu_ms_per_item(items: list[tuple[str, str]]) -> float:
     """CPU per item of the worker's judge on `items`, after the worker's own start-up warm-up (one parse)."""
     import logging
 
-    from amd_assets.verification.math_answers import Answer
-    from amd_assets.verification.math_verifier import _Judge, _math_verify_verdict
+    from amd_assets.verification.math.answers import Answer
+    from amd_assets.verification.math.verdict import _Judge, _math_verify_verdict
 
     logging.getLogger("math_verify").setLevel(logging.ERROR)
     _math_verify_verdict(Answer("1"), "1", None)
@@ -282,7 +275,7 @@ def _measure_in(method: str, items: list[tuple[str, str]]) -> float:
 def bench_start_methods(count: int, seed: int, rounds: int) -> dict[str, object]:
     """CPU ms per math-verify item of a fresh worker, by how the worker came to be, interleaved over rounds:
     `spawn` (a fresh interpreter: what a forkserver without warm-up gives), `forkserver` (the pool's: forked from
-    a server that ran math_worker_warmup), `fork` of this process before and after it ran other items, and after
+    a server that ran math.warmup), `fork` of this process before and after it ran other items, and after
     it ran the very same items (sympy's and the parser's caches then hold their answers)."""
     measured = _math_verify_items(count, seed)
     other = _math_verify_items(count, seed + 1)

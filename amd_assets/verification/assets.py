@@ -7,7 +7,7 @@ from amd_assets.sinks import RejectionSink
 from amd_assets.stages import per_source_asset, write_source_partition
 from amd_assets.verification.distill import DistillStage
 from amd_assets.verification.judge import JudgeResource
-from amd_assets.verification.math_pools import LazyMathPool, lease_math_pool
+from amd_assets.verification.math.leases import LazyMathPool, lease_math_pool
 from amd_assets.verification.stage import VerifyStage
 from amd_assets.verification.tables import DISTILLED_SAMPLES, RESPONSE_VERDICTS, VERIFIER_VERSIONS
 from resources.lakehouse import LakehouseResource

@@ -47,7 +47,7 @@ from amd_assets.verification.judge import JudgeResource
 from amd_assets.verification.rules import RuleSettings
 
 if TYPE_CHECKING:
-    from amd_assets.verification.math_verifier import MathVerdict
+    from amd_assets.verification.math.verdict import MathVerdict
     from resources.sandbox import SandboxResource
 
 Role = Literal["rule", "category", "second_opinion"]
@@ -73,7 +73,7 @@ class VerifierSettings:
 
 
 class MathPool(Protocol):
-    """What runs math-verify for a run: a `MathVerifierPool`, or the run's lazily started one (`math_pools`)."""
+    """What runs math-verify for a run: a `MathVerifierPool`, or the run's lazily started one (`math.leases`)."""
 
     def verify_many(self, pairs: Iterable[tuple[str, str]]) -> Iterator[MathVerdict]: ...
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from amd_assets.verification.math_verifier import MathVerifierPool, extract_answer, verify_in_process
+from amd_assets.verification.math.pool import MathVerifierPool
+from amd_assets.verification.math.verdict import extract_answer, verify_in_process
 
 CASES = Path(__file__).resolve().parents[2] / "data" / "fidelity" / "math_verify_cases.jsonl"
 # Plain final answers, each with its reference: math-verify reads them all; boxing them made letters of words.

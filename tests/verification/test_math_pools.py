@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from amd_assets.verification.math_pools import LazyMathPool, MathPoolSettings, lease_math_pool
-from amd_assets.verification.math_verifier import MathPoolStartError
+from amd_assets.verification.math.leases import LazyMathPool, MathPoolSettings, lease_math_pool
+from amd_assets.verification.math.pool import MathPoolStartError
 
 ONE_WORKER = MathPoolSettings(workers=1, startup_timeout_s=120.0)
 

@@ -15,14 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from amd_assets.verification.math_answers import fast_verdict, last_boxed, parse_simple_number
-from amd_assets.verification.math_verifier import (
-    MATH_VERIFIER_VERSION,
-    MathPoolStartError,
-    MathVerifierPool,
-    extract_answer,
-    verify_in_process,
-)
+from amd_assets.verification.math.answers import fast_verdict, last_boxed, parse_simple_number
+from amd_assets.verification.math.pool import MathPoolStartError, MathVerifierPool
+from amd_assets.verification.math.verdict import MATH_VERIFIER_VERSION, extract_answer, verify_in_process
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "math" / "math_sample.jsonl.gz"
 TIMEOUT_S = 1.5

@@ -25,7 +25,7 @@ from amd_assets.contracts.tables import NORMALIZED_PROBLEMS
 from amd_assets.generation.tables import TEACHER_RESPONSES
 from amd_assets.verification.acceptance import Acceptance, assess_source
 from amd_assets.verification.judge import JudgeResource
-from amd_assets.verification.math_verifier import MathVerifierPool
+from amd_assets.verification.math.pool import MathVerifierPool
 from amd_assets.verification.rules import RuleSettings
 from amd_assets.verification.stage import VerifyStage
 from amd_assets.verification.tables import RESPONSE_VERDICTS

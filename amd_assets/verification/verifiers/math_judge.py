@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from amd_assets.verification.candidates import Candidate
 from amd_assets.verification.judge import MATH_JUDGE, MathJudgeItem
-from amd_assets.verification.math_verifier import MATH_VERIFIER
+from amd_assets.verification.math.verdict import MATH_VERIFIER
 from amd_assets.verification.registry import Judgement, Tools, Verifier, VerifierSettings
 from amd_assets.verification.verifiers.llm_judge import judgement
 

@@ -1,8 +1,8 @@
 """math-verify against the reference answer: decides problems with a reference answer and no tests.
 
-Extraction and math-verify run in the run's math pool (`math_pools`: worker processes under a CPU-time deadline,
+Extraction and math-verify run in the run's math pool (`math.leases`: worker processes under a CPU-time deadline,
 started when a run first needs them);
-name and version are defined next to that code (`math_verifier.py`), whose changes bump the version.
+name and version are defined next to that code (`math/verdict.py`), whose changes bump the version.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from amd_assets.verification.candidates import Candidate
-from amd_assets.verification.math_verifier import MATH_VERIFIER, MATH_VERIFIER_VERSION
+from amd_assets.verification.math.verdict import MATH_VERIFIER, MATH_VERIFIER_VERSION
 from amd_assets.verification.registry import Judgement, Tools, Verifier, VerifierSettings
 
 
@@ -20,7 +20,7 @@ def version(settings: VerifierSettings, origin: str) -> str:
 
 def run(candidates: Sequence[Candidate], tools: Tools) -> list[Judgement | None]:
     if tools.math_pool is None:
-        raise ValueError("math_verify runs in a math pool (math_pools.lease_math_pool): none was given")
+        raise ValueError("math_verify runs in a math pool (math.leases.lease_math_pool): none was given")
     pairs = ((candidate.text, candidate.reference_answer or "") for candidate in candidates)
     return [
         Judgement(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from amd_assets.verification.math_verifier import _Judge, _parse_reference
+from amd_assets.verification.math.verdict import _Judge, _parse_reference
 
 # Answer forms math-verify meets in practice: fractions, radicals, tuples, intervals, sets, polynomials,
 # matrices, trigonometry, logarithms, percent, degrees, choices, equations, inequalities, complex numbers, text.

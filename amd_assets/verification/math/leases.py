@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from amd_assets.settings import resolved
-from amd_assets.verification.math_verifier import MathVerdict, MathVerifierPool, default_workers
+from amd_assets.verification.math.pool import MathVerifierPool, default_workers
+from amd_assets.verification.math.verdict import MathVerdict
 
 
 @dataclass(frozen=True)
