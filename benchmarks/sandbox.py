@@ -10,6 +10,8 @@ that load from other processes falls on all of them alike:
   * ``baseline`` (with ``--baseline-rev REV``): the sandbox package as it was at REV (``git archive``), run in a
     child process of the benchmark; e.g. the commit before the shared runner, to compare with the former design
     as it was, not only with its per-test path on today's infrastructure.
+  * ``shared_wN`` (with ``--shared-workers N ...``): the shared runner with N workers instead of the cores, e.g.
+    one more slot than cores, to fill the gaps while a sample's processes hand work to each other.
 Every design runs the same samples with the same number of workers (default: the cores). The mix is correct,
 wrong-answer and crashing variants of eight small contest-style programs; the report gives samples/s, the
 ratios (overall, and the median and range of the per-round ratios), CPU per sample (our processes, and the whole
@@ -21,7 +23,7 @@ machine) and whether all designs agree on every verdict.
 Both report how busy the machine was before starting (other processes steal the same cores).
 
     uv run python benchmarks/sandbox.py stdio10 [--rounds 6] [--chunk 60] [--workers 0] [--mode zygote]
-        [--mix correct=6,wrong=3,crash=1] [--baseline-rev REV]
+        [--mix correct=6,wrong=3,crash=1] [--baseline-rev REV] [--shared-workers N ...]
     uv run python benchmarks/sandbox.py overhead [--humaneval-rounds 3] [--launches 200] [--modes zygote launch]
     add --json for one JSON document instead of text
 """
@@ -324,7 +326,7 @@ class SandboxDesign:
 
     def __init__(self, name: str, workers: int, mode: str) -> None:
         self.name = name
-        self._sandbox = SandboxResource(mode=mode, workers=workers, reuse_process=name == "shared")
+        self._sandbox = SandboxResource(mode=mode, workers=workers, reuse_process=name.startswith("shared"))
 
     def start(self) -> None:
         self._sandbox.check_available()
@@ -407,25 +409,34 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[tuple[int, Sequence[Any
         yield start, items[start : start + size]
 
 
-def _designs(workers: int, mode: str, baseline_rev: str | None, count: int, mix: dict[str, int]) -> list[Design]:
+def _designs(
+    workers: int, mode: str, baseline_rev: str | None, count: int, mix: dict[str, int], shared_workers: Sequence[int]
+) -> list[Design]:
     designs: list[Design] = [BareDesign(workers), SandboxDesign("per_test", workers, mode)]
     designs.append(SandboxDesign("shared", workers, mode))
     if baseline_rev:
         designs.append(BaselineDesign(baseline_rev, workers, mode, count, mix))
+    designs += [SandboxDesign(f"shared_w{number}", number, mode) for number in shared_workers]
     return designs
 
 
 def stdio10(
-    rounds: int, chunk: int, workers: int, mode: str, mix: dict[str, int], baseline_rev: str | None = None
+    rounds: int,
+    chunk: int,
+    workers: int,
+    mode: str,
+    mix: dict[str, int],
+    baseline_rev: str | None = None,
+    shared_workers: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Samples/s of the designs, interleaved: each round runs the same chunk through every design, in a rotating
     order."""
     workers = workers or os.cpu_count() or 1
     triples = stdio10_samples(rounds * chunk, mix)
     samples = [sample for _, _, sample in triples]
-    designs = _designs(workers, mode, baseline_rev, len(samples), mix)
+    designs = _designs(workers, mode, baseline_rev, len(samples), mix, shared_workers)
     names = [design.name for design in designs]
-    warm_up = samples[: 2 * workers]
+    warm_up = samples[: 2 * max([workers, *shared_workers])]
     figures = {key: dict.fromkeys(names, 0.0) for key in ("seconds", "machine_cpu", "own_cpu")}
     verdicts: dict[str, list[str]] = {name: [] for name in names}
     per_round: list[dict[str, float]] = []
@@ -528,7 +539,8 @@ def _print_stdio10(report: dict[str, Any]) -> None:
     for name, rate in report["samples_per_s"].items():
         own, machine = report["own_cpu_ms_per_sample"][name], report["machine_cpu_ms_per_sample"][name]
         bound = report["samples_per_s_on_idle_cores"][name]
-        print(f"  {LABELS[name]:32s} {rate:10.1f} {rate / bare:7.2f}x {own:11.1f} {machine:15.1f} {bound:10.1f}")
+        label = LABELS.get(name) or f"sandbox, shared runner, {name[len('shared_w') :]} workers"
+        print(f"  {label:32s} {rate:10.1f} {rate / bare:7.2f}x {own:11.1f} {machine:15.1f} {bound:10.1f}")
     print(
         "  (own CPU: this process and every process it started, per sample; machine CPU: all processes on the "
         "machine meanwhile; cores/own: samples/s if all cores were ours)"
@@ -654,6 +666,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="stdio10: interleaved rounds")
     parser.add_argument("--chunk", type=int, default=60, help="stdio10: samples per design per round")
     parser.add_argument("--workers", type=int, default=0, help="stdio10: workers per design (0 = cores)")
+    parser.add_argument("--shared-workers", type=int, nargs="*", default=[], help="stdio10: also these counts")
     parser.add_argument("--mode", default="zygote", choices=["zygote", "launch"], help="stdio10: sandbox mode")
     parser.add_argument("--mix", type=_mix, default=_mix("correct=6,wrong=3,crash=1"), help="stdio10: variants")
     parser.add_argument("--humaneval-rounds", type=int, default=3, help="overhead: HumanEval passes (164 each)")
@@ -667,7 +680,9 @@ def main() -> None:
 
     report: dict[str, Any] = {"cores": os.cpu_count(), "background_load": background_load()}
     if args.what in ("stdio10", "all"):
-        report["stdio10"] = stdio10(args.rounds, args.chunk, args.workers, args.mode, args.mix, args.baseline_rev)
+        report["stdio10"] = stdio10(
+            args.rounds, args.chunk, args.workers, args.mode, args.mix, args.baseline_rev, args.shared_workers
+        )
     if args.what in ("overhead", "all"):
         report["overhead"] = overhead(args.launches, args.humaneval_rounds, args.modes)
     if args.json:
