@@ -91,7 +91,8 @@ def candidates(lakehouse: LakehouseResource, source: str) -> Iterator[Candidate]
             response_id = existing_response_id(
                 problem["problem_id"], problem["trace_model"], problem["trace_think"], problem["trace_answer"]
             )
-            yield _candidate(problem, response_id, "existing", problem["trace_think"], problem["trace_answer"], False)
+            think, answer = problem["trace_think"], problem["trace_answer"]
+            yield _candidate(problem, response_id, "existing", think, answer, truncated=False)
     columns = ["response_id", "problem_id", "status", "think", "answer", "text", "reasoning", "truncated"]
     returned = in_source & ds.field("status").isin(["ok", "truncated"])
     problems: dict[str, dict[str, Any]] | None = None

@@ -87,42 +87,35 @@ def _loopback_packets():
     raise OSError("netlink: no IFLA_STATS64 for loopback")
 
 
-def usage():
-    """What a sample could have left in this namespace: loopback's packet counters and its Unix sockets."""
-    unix = _request(_NETLINK_SOCK_DIAG, _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST | _NLM_F_DUMP, _UNIX_SOCKETS)
-    return _loopback_packets(), len(unix)
+def _state():
+    """What a sample could have left in this namespace: loopback's packet counters and its Unix sockets; None
+    when it cannot be read (every sample then gets a fresh namespace)."""
+    try:
+        unix = _request(_NETLINK_SOCK_DIAG, _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST | _NLM_F_DUMP, _UNIX_SOCKETS)
+        return _loopback_packets(), len(unix)
+    except (OSError, ValueError, struct.error):  # a reply we cannot read: assume the namespace was used
+        return None
 
 
-def loopback_up():
+def _loopback_up():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         request = struct.pack("16sH14x", b"lo", 0)
         flags = struct.unpack("16sH14x", fcntl.ioctl(sock, _SIOCGIFFLAGS, request))[1]
         fcntl.ioctl(sock, _SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | _IFF_UP))
 
 
-def _usage_or_none():
-    try:
-        return usage()
-    except OSError:
-        return None  # cannot tell: every sample then gets a fresh namespace
-
-
 class SlotNetwork:
     """The zygote's network namespace, and how it looked when it was made."""
 
     def __init__(self):
-        self.made = _usage_or_none()
-        self.fresh_count = 0
+        self.made = _state()
 
     def settle(self):
-        """After a sample: keep the namespace when it is as it was made, else move into a fresh one. True when
-        the next sample gets a fresh namespace."""
-        if self.made is not None and _usage_or_none() == self.made:
-            return False
+        """After a sample: keep the namespace when it is as it was made, else move into a fresh one."""
+        if self.made is not None and _state() == self.made:
+            return
         if _libc.unshare(_CLONE_NEWNET) != 0:
             err = ctypes.get_errno()
             raise OSError(err, "unshare(CLONE_NEWNET): " + os.strerror(err))
-        loopback_up()
-        self.made = _usage_or_none()
-        self.fresh_count += 1
-        return True
+        _loopback_up()
+        self.made = _state()
