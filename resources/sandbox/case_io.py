@@ -34,19 +34,35 @@ class CasePipes:
     """stdout, stderr and (unless the status record arrives otherwise, see `add_status`) status pipes of one
     case, read with caps."""
 
-    def __init__(self, stdout_cap, stderr_cap, status_pipe=True):
+    def __init__(self, stdout_cap, stderr_cap, status_pipe=True, reusable=False):
         self.out_r, self.out_w = os.pipe()
         self.err_r, self.err_w = os.pipe()
         # annotations in a function body are never evaluated: they cost the sandbox nothing
         self.status_r: int | str
         self.status_w: int | None
         self.status_r, self.status_w = os.pipe() if status_pipe else (STATUS, None)
-        readers = (self.out_r, self.err_r, self.status_r)
-        self._caps = dict(zip(readers, (stdout_cap, stderr_cap, stdout_cap + 4096), strict=True))
-        self._buffers: dict[int | str, list[bytes]] = {fd: [] for fd in readers}
-        self._sizes = dict.fromkeys(readers, 0)
-        self._open: set[int] = {fd for fd in readers if isinstance(fd, int)}  # STATUS is no fd
+        self._readers = (self.out_r, self.err_r, self.status_r)
+        self._fds = tuple(fd for fd in self._readers if isinstance(fd, int))  # STATUS is no fd
+        self._caps = dict(zip(self._readers, (stdout_cap, stderr_cap, stdout_cap + 4096), strict=True))
+        # Reusable pipes serve a shared runner case after case (see `reset`): their read ends never block, so a
+        # drain needs no mode switch.
+        self._reusable = reusable
+        if reusable:
+            os.set_blocking(self.out_r, False)
+            os.set_blocking(self.err_r, False)
         self._writers_open = True
+        self.reset()
+
+    def reset(self):
+        """Start the next case on the same pipes: the previous case drained them (see `spent`)."""
+        self._buffers: dict[int | str, list[bytes]] = {fd: [] for fd in self._readers}
+        self._sizes = dict.fromkeys(self._readers, 0)
+        self._open: set[int] = set(self._fds)
+
+    def spent(self):
+        """Whether the pipes cannot serve another case: a cap was reached (the rest was never read) or a read end
+        saw EOF."""
+        return len(self._open) < len(self._fds) or any(self._sizes[fd] > cap for fd, cap in self._caps.items())
 
     def writers(self):
         return tuple(fd for fd in (self.out_w, self.err_w, self.status_w) if fd is not None)
@@ -66,6 +82,10 @@ class CasePipes:
         for fd in self._open:
             poller.register(fd, events)
 
+    def unregister(self, poller):
+        for fd in self._open:
+            poller.unregister(fd)
+
     def owns(self, fd):
         return fd in self._caps
 
@@ -81,7 +101,8 @@ class CasePipes:
     def drain(self):
         """Read what is left without blocking (descendants may still hold a writer); True if over a cap."""
         for fd in list(self._open):
-            os.set_blocking(fd, False)
+            if not self._reusable:
+                os.set_blocking(fd, False)
             while self._sizes[fd] <= self._caps[fd]:
                 try:
                     chunk = os.read(fd, CHUNK)
@@ -108,6 +129,5 @@ class CasePipes:
 
     def close(self):
         self.close_writers()
-        for fd in (self.out_r, self.err_r, self.status_r):
-            if isinstance(fd, int):  # not STATUS
-                os.close(fd)
+        for fd in self._fds:
+            os.close(fd)

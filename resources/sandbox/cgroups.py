@@ -53,10 +53,12 @@ class SlotCgroup:
             if self._events_fd is None:
                 name = "memory.events" if self.version == 2 else "memory.oom_control"
                 self._events_fd = os.open(self.dirs[0] / name, os.O_RDONLY | os.O_CLOEXEC)
-            for line in os.pread(self._events_fd, 4096, 0).decode("ascii").splitlines():
-                key, _, value = line.partition(" ")
-                if key == "oom_kill":
-                    return int(value)
+            # "oom_kill N" is never the first line (v2 memory.events, v1 memory.oom_control)
+            data = os.pread(self._events_fd, 4096, 0)
+            start = data.find(b"\noom_kill ")
+            if start >= 0:
+                start += len(b"\noom_kill ")
+                return int(data[start : data.find(b"\n", start)])
         return 0
 
     def remove(self) -> None:

@@ -279,6 +279,7 @@ class Slot:
                     buffer += chunk
                     size += len(chunk)
             *lines, buffer = buffer.split(b"\n")
+            ooms_read = None  # the OOM counter, read once per chunk of lines (see below)
             for number, line in enumerate(lines):
                 try:
                     event = json.loads(line)
@@ -291,10 +292,13 @@ class Slot:
                     return
                 if event.get("ev") == "case":
                     # Attribute cgroup OOM kills to the case that was running when they happened (the key is
-                    # always the host's own, whatever the event carried).
-                    ooms = self.cgroup.oom_kills() if self.cgroup is not None else 0
-                    event["oom"] = ooms > self._ooms
-                    self._ooms = ooms
+                    # always the host's own, whatever the event carried). Every line of this chunk was written
+                    # before it was read, so kills counted by then belong to its first case event, and kills
+                    # after that to a later one: one read per chunk (a shared runner's cases come as one chunk).
+                    if ooms_read is None:
+                        ooms_read = self.cgroup.oom_kills() if self.cgroup is not None else 0
+                    event["oom"] = ooms_read > self._ooms
+                    self._ooms = ooms_read
                 run.events.append(event)
             if size > report_cap:
                 run.error = "harness report exceeded its cap"

@@ -47,18 +47,20 @@ def _read_all(fd):
 
 def _json_value(value):
     # Only harness-chosen values reach this encoder: ints, floats, bools, None, ASCII identifiers and bytes
-    # (sent as base64), so no general JSON escaping is needed.
+    # (sent as base64), so no general JSON escaping is needed. Exact types, most frequent first: a 10-test sample
+    # encodes ~130 values.
+    kind = type(value)
+    if kind is int or kind is float:
+        return repr(value)
+    if kind is bytes:
+        return '"' + b2a_base64(value, newline=False).decode("ascii") + '"'
+    if kind is str:
+        return '"' + value + '"'
     if value is None:
         return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, bytes):
-        return '"' + b2a_base64(value, newline=False).decode("ascii") + '"'
-    if isinstance(value, str):
-        return '"' + value + '"'
-    return repr(value)
+    if kind is bool:
+        return "true" if value else "false"
+    return repr(value)  # int subclasses
 
 
 _deferred = []
@@ -67,7 +69,7 @@ _deferred = []
 def emit(defer=False, **fields):
     """Send one event line to the host; `defer` holds it back until the next event that is not deferred (one
     write, one wake-up of the host, for a sample's shared-runner cases)."""
-    body = ",".join('"' + key + '":' + _json_value(val) for key, val in fields.items())
+    body = ",".join(['"' + key + '":' + _json_value(val) for key, val in fields.items()])
     _deferred.append(("{" + body + "}\n").encode("ascii"))
     if not defer:
         lines = b"".join(_deferred)

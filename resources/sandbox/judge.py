@@ -9,7 +9,7 @@ the status record ``OK <nonce>`` with the nonce the harness chose for that case;
 
 from __future__ import annotations
 
-import base64
+import binascii
 import signal
 from typing import Any
 
@@ -22,9 +22,12 @@ _HARNESS_CHILD_FAILED = 120
 
 
 def _b64(event: dict[str, Any], key: str) -> bytes:
+    value = event.get(key)
+    if not isinstance(value, str):
+        return b""
     try:
-        return base64.b64decode(event.get(key) or "")
-    except ValueError:
+        return binascii.a2b_base64(value)
+    except ValueError:  # binascii.Error, or a non-ASCII string
         return b""
 
 

@@ -22,6 +22,7 @@ could have said (an early ``END`` only ends its own case early). The harness mea
 of this process and decides which outcomes count (``runner_control``).
 """
 
+import _operator
 import _signal
 import _socket
 import array
@@ -55,7 +56,9 @@ class Baseline:
     """The process state a program may change, as it was before the first case; `restore` puts it back."""
 
     def __init__(self):
-        self.modules = dict(sys.modules)
+        # Names and objects side by side: restore compares them with C loops (map), not a Python loop per entry.
+        self.module_names = tuple(sys.modules)
+        self.modules = tuple(sys.modules.values())
         self.builtins = dict(builtins.__dict__)
         self.path = list(sys.path)
         # CPython's encoded form (not in typeshed): comparing it needs no decoding
@@ -66,7 +69,8 @@ class Baseline:
         self.switch_interval = sys.getswitchinterval()
         self.gc_threshold = gc.get_threshold()
         # _signal, not signal: no enum conversion of every number and handler (a third of a case's cost).
-        self.handlers = {number: _signal.getsignal(number) for number in _catchable_signals()}
+        self.signals = tuple(_catchable_signals())
+        self.handlers = tuple(map(_signal.getsignal, self.signals))
         self.rlimits = {limit: resource.getrlimit(limit) for limit in _RLIMITS}
         self.umask = os.umask(0o022)
         os.umask(self.umask)
@@ -78,9 +82,10 @@ class Baseline:
         for timer in _TIMERS:
             _signal.setitimer(timer, 0)
         _signal.pthread_sigmask(_signal.SIG_SETMASK, ())
-        for number, handler in self.handlers.items():
-            if _signal.getsignal(number) is not handler:
-                _signal.signal(number, handler)
+        if any(map(_operator.is_not, map(_signal.getsignal, self.signals), self.handlers)):
+            for number, handler in zip(self.signals, self.handlers, strict=True):
+                if _signal.getsignal(number) is not handler:
+                    _signal.signal(number, handler)
         sys.settrace(None)
         sys.setprofile(None)
         sys.setrecursionlimit(self.recursion_limit)
@@ -112,7 +117,7 @@ class Baseline:
         sys.modules.pop("solution", None)
         if self.main is not None:
             sys.modules["__main__"] = self.main
-        if any(sys.modules.get(name) is not module for name, module in self.modules.items()):
+        if any(map(_operator.is_not, map(sys.modules.get, self.module_names), self.modules)):
             return False
         return not any(name in sys.modules for name in _STATEFUL_MODULES)
 

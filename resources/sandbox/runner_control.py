@@ -108,6 +108,12 @@ class _Runner:
         self.alive = True
         self.exit_code = None
         self.total_cpu = 0.0
+        # Made once per runner, not per case: the poller, and the stdout/stderr pipes (until a case leaves them
+        # unfit, see `CasePipes.spent`). A drained pipe is as empty as a new one.
+        self._poller = select.poll()
+        for fd in (self.pidfd, channel.fileno()):
+            self._poller.register(fd, select.POLLIN)
+        self._pipes = None
 
     def cpu(self):
         return time.clock_gettime(self.clock)
@@ -115,10 +121,7 @@ class _Runner:
     def await_end(self, deadline, pipes, cpu_budget):
         """Until the runner ends the case, dies, or overruns its CPU budget, deadline or caps. Channel messages
         before the end are the case's status record."""
-        poller = select.poll()
-        for fd in (self.pidfd, self.channel.fileno()):
-            poller.register(fd, select.POLLIN)
-        pipes.register(poller, select.POLLIN)
+        poller = self._poller
         while True:
             left = cpu_budget - (self.cpu() - self.cpu_mark)
             if left < 0:
@@ -155,26 +158,39 @@ class _Runner:
             return _Outcome("output_limit")
         return None
 
+    def _case_pipes(self, limits):
+        if self._pipes is None:
+            caps = limits["stdout_cap"], limits["stderr_cap"]
+            self._pipes = case_io.CasePipes(*caps, status_pipe=False, reusable=True)
+            self._pipes.register(self._poller, select.POLLIN)
+        else:
+            self._pipes.reset()
+        return self._pipes
+
+    def _drop_pipes(self):
+        if self._pipes is not None:
+            self._pipes.unregister(self._poller)
+            self._pipes.close()
+            self._pipes = None
+
     def run_case(self, index, nonce, stdin_fd, limits):
         """Hand the case to the runner and watch it; (outcome, report fields)."""
-        pipes = case_io.CasePipes(limits["stdout_cap"], limits["stderr_cap"], status_pipe=False)
+        pipes = self._case_pipes(limits)
         start = time.monotonic()
         self.cases += 1
         try:
-            try:
-                runner.send_with_fds(self.channel, f"{index} {nonce}".encode("ascii"), [stdin_fd, *pipes.writers()])
-                outcome = None
-            except OSError:
-                outcome = _Outcome("broken")
-            pipes.close_writers()
-            if outcome is None:
-                outcome = self.await_end(start + limits["wall_s"], pipes, limits["cpu_s"])
-            cpu = self._settle(outcome)
-            if pipes.drain() and outcome.state in ("reported", "died"):
-                outcome.state = "output_limit"
-            fields = dict(t=round(time.monotonic() - start, 6), cpu=round(cpu, 6), survivors=0, **pipes.collected())
-        finally:
-            pipes.close()
+            runner.send_with_fds(self.channel, f"{index} {nonce}".encode("ascii"), [stdin_fd, pipes.out_w, pipes.err_w])
+            outcome = None
+        except OSError:
+            outcome = _Outcome("broken")
+        if outcome is None:
+            outcome = self.await_end(start + limits["wall_s"], pipes, limits["cpu_s"])
+        cpu = self._settle(outcome)
+        if pipes.drain() and outcome.state in ("reported", "died"):
+            outcome.state = "output_limit"
+        fields = dict(t=round(time.monotonic() - start, 6), cpu=round(cpu, 6), survivors=0, **pipes.collected())
+        if not self.alive or pipes.spent():
+            self._drop_pipes()
         return outcome, fields
 
     def _settle(self, outcome):
@@ -183,7 +199,7 @@ class _Runner:
         if outcome.state == "reported" and outcome.clean:
             self.cpu_mark = self.cpu()
             return self.cpu_mark - window_start
-        total = self.stop()
+        total = self._kill()
         if outcome.state in ("died", "broken"):
             outcome.state, outcome.code = "died", self.exit_code
         elif outcome.state != "reported":
@@ -191,7 +207,14 @@ class _Runner:
         return total - window_start
 
     def stop(self):
-        """SIGKILL and reap the runner; its whole life's CPU time (also known once it died by itself)."""
+        """SIGKILL and reap the runner, close its pipes; its whole life's CPU time."""
+        total = self._kill()
+        self._drop_pipes()
+        return total
+
+    def _kill(self):
+        """SIGKILL and reap the runner; its whole life's CPU time (also known once it died by itself). Its pipes
+        stay open: the case drains them."""
         if self.alive:
             self.alive = False
             try:
@@ -201,6 +224,7 @@ class _Runner:
             _, status, usage = os.wait4(self.pid, 0)
             self.exit_code = os.waitstatus_to_exitcode(status)
             self.total_cpu = usage.ru_utime + usage.ru_stime
+            self._poller.unregister(self.pidfd)
             os.close(self.pidfd)
             self.channel.close()
         return self.total_cpu
@@ -292,9 +316,12 @@ class RunnerSession:
             return devnull
         if self._stdin_fd is None:
             self._stdin_fd = os.memfd_create("stdin", 0)
-        os.ftruncate(self._stdin_fd, 0)
+        data = text.encode("utf-8", "surrogateescape")
+        # Overwrite, then cut what is left beyond (whatever the last case or its program left there): cheaper than
+        # emptying the file first, which frees its pages only to allocate them again.
         os.lseek(self._stdin_fd, 0, os.SEEK_SET)
-        case_io.write_all(self._stdin_fd, text.encode("utf-8", "surrogateescape"))
+        case_io.write_all(self._stdin_fd, data)
+        os.ftruncate(self._stdin_fd, len(data))
         os.lseek(self._stdin_fd, 0, os.SEEK_SET)
         return self._stdin_fd
 

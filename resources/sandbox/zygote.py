@@ -5,8 +5,10 @@ Runs inside the sandbox only (``/opt/amd/_amd_zygote.pyc``; stdlib + ctypes). It
 with the same confinement as a per-sample launch (read-only system, no network, no home, cleared environment,
 seccomp) plus CAP_SYS_ADMIN and CAP_NET_ADMIN, which it needs to build namespaces. It never runs untrusted code.
 
-Per job: the zygote unshares a pid namespace for its children and forks (one process per sample: a fork costs
-~1 ms of page faults here); the child is pid 1 of the brand-new pid namespace. It unshares mount, uts and ipc
+Per job: the zygote reads the job, makes the ctypes arguments of its seccomp filters (once per slot: built in
+a freshly forked process, each costs ~100 us of page faults), unshares a pid namespace for its children and forks
+(one process per sample: a fork costs ~1 ms of page faults here); the child is pid 1 of the brand-new pid
+namespace. It unshares mount, uts and ipc
 namespaces (its mounts are private copies: the zygote made its own private once), mounts a fresh size-bounded
 tmpfs on /tmp, keeps only CAP_KILL/CAP_SETUID/CAP_SETGID, installs the strict seccomp filter (which also forbids
 unshare and mount from then on) and runs the job with the ordinary harness. When it exits the kernel kills
@@ -43,17 +45,21 @@ def _check(result, what):
         raise OSError(err, what + ": " + os.strerror(err))
 
 
+_KEEP = (1 << _CAP_KILL) | (1 << _CAP_SETGID) | (1 << _CAP_SETUID)
+# capset's arguments, made once here rather than in every sample's freshly forked process (see `_run_sample`).
+_CAPSET_ARGS = (
+    ctypes.c_char_p(struct.pack("Ii", _CAPABILITY_V3, 0)),
+    ctypes.c_char_p(struct.pack("6I", _KEEP, _KEEP, _KEEP, 0, 0, 0)),  # effective, permitted, inheritable (x2)
+)
+
+
 def _keep_only_harness_caps():
-    keep = (1 << _CAP_KILL) | (1 << _CAP_SETGID) | (1 << _CAP_SETUID)
-    header = struct.pack("Ii", _CAPABILITY_V3, 0)
-    data = struct.pack("6I", keep, keep, keep, 0, 0, 0)  # effective, permitted, inheritable (x2 words)
-    _check(_libc.capset(ctypes.c_char_p(header), ctypes.c_char_p(data)), "capset")
+    _check(_libc.capset(*_CAPSET_ARGS), "capset")
 
 
-def _enter_sample_namespace(blob):
+def _enter_sample_namespace(job):
     """In pid 1 of the fresh pid namespace: the other fresh namespaces, private mounts, new /tmp, fewer caps,
     strict seccomp. Returns the job."""
-    job = marshal.loads(blob)
     # The new mount namespace copies the zygote's mounts, private already (see `main`): its /tmp stays its own.
     _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWUTS | _CLONE_NEWIPC), "unshare")
     options = f"size={job['tmp_bytes']},mode=1777".encode("ascii")
@@ -66,6 +72,11 @@ def _enter_sample_namespace(blob):
 def _run_sample(blob, own_pidfd):
     """Fork the sample's pid 1 into a new pid namespace and wait until it (and so everything in it) is gone."""
     try:
+        job = marshal.loads(blob)
+        # Everything a sample's processes can get from here is made before the fork, once per slot where it can
+        # be: objects built in a freshly forked process cost page faults (~3 us each, ~30 for a ctypes object).
+        for key in ("seccomp", "seccomp_runner"):
+            harness.child.prepared_seccomp(job[key])
         # unshare(CLONE_NEWPID) sets the pid namespace of the children forked from now on, and only once: set it
         # back to our own first (setns on a pidfd of ourselves, Linux >= 5.8), then unshare a fresh one.
         _check(_libc.setns(own_pidfd, _CLONE_NEWPID), "setns to the zygote's pid namespace (Linux >= 5.8)")
@@ -76,7 +87,7 @@ def _run_sample(blob, own_pidfd):
         return
     if pid == 0:
         os.close(own_pidfd)
-        os._exit(harness.run_job_reporting_errors(lambda: _enter_sample_namespace(blob)))
+        os._exit(harness.run_job_reporting_errors(lambda: _enter_sample_namespace(job)))
     os.waitpid(pid, 0)
 
 

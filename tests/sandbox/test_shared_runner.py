@@ -152,3 +152,22 @@ def test_first_ten_tests_by_default_through_the_code_verifier(zygote_sandbox: Sa
     tools = Tools(VerifierSettings(judge=None), sandbox=zygote_sandbox)  # type: ignore[arg-type]
     (judgement,) = code_sandbox.run([candidate], tools)
     assert judgement is not None and judgement.passed and judgement.detail["n_tests"] == 10
+
+
+def test_a_runner_s_pipes_carry_nothing_from_one_case_to_the_next(zygote_sandbox: SandboxResource) -> None:
+    """A runner's stdout and stderr pipes serve case after case: what a case wrote beyond its cap, or to stderr,
+    never shows up in a later case's output."""
+    cap = zygote_sandbox.stdout_limit_kb * 1024
+    program = (
+        "import os, sys\nx = int(input())\nprint(os.getpid(), x)\nsys.stderr.write('err%d' % x)\n"
+        f"if x == 1:\n    sys.stdout.write('y' * {cap + 200_000})\n"
+    )
+    events = _case_events(zygote_sandbox, program, stdio(*[(str(i), "x") for i in range(5)]))
+    assert [event["shared"] for event in events] == [True] * 5
+    assert [event["st"] for event in events] == ["exit", "output_limit", "exit", "exit", "exit"]
+    outputs = _outputs(events)
+    pid = outputs[2].split()[0]  # the case over its cap stopped its runner: a fresh one serves the rest
+    assert outputs[0] == f"{outputs[0].split()[0]} 0\n"
+    assert outputs[2:] == [f"{pid} {x}\n" for x in (2, 3, 4)]  # one runner, and only each case's own line
+    # the case stopped at its cap never flushed its stderr, as in a process of its own
+    assert [base64.b64decode(event["err"]).decode() for event in events] == ["err0", "", "err2", "err3", "err4"]
