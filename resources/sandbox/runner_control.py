@@ -225,6 +225,7 @@ class _Runner:
             self.exit_code = os.waitstatus_to_exitcode(status)
             self.total_cpu = usage.ru_utime + usage.ru_stime
             self._poller.unregister(self.pidfd)
+            self._poller.unregister(self.channel.fileno())
             os.close(self.pidfd)
             self.channel.close()
         return self.total_cpu
