@@ -149,7 +149,7 @@ def bench_languages(per_language: int, seed: int) -> dict[str, object]:
     former = former_rules()
     detectors = _detectors(current, former)
     texts = [(lang, t) for lang, parts in corpus.items() for kind in ("prompts", "answers") for t in parts[kind]]
-    prose = {t: current.prose_of(t, 2000)[0] for _, t in texts}
+    prose = {t: current.prose_of(t, 2000) for _, t in texts}
     accuracy = {}
     for name, detect in detectors.items():
         detect("warm up the model")
