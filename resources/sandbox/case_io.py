@@ -62,7 +62,10 @@ class CasePipes:
     def spent(self):
         """Whether the pipes cannot serve another case: a cap was reached (the rest was never read) or a read end
         saw EOF."""
-        return len(self._open) < len(self._fds) or any(self._sizes[fd] > cap for fd, cap in self._caps.items())
+        return len(self._open) < len(self._fds) or self._over_cap()
+
+    def _over_cap(self):
+        return any(self._sizes[fd] > cap for fd, cap in self._caps.items())
 
     def writers(self):
         return tuple(fd for fd in (self.out_w, self.err_w, self.status_w) if fd is not None)
@@ -86,9 +89,6 @@ class CasePipes:
         for fd in self._open:
             poller.unregister(fd)
 
-    def owns(self, fd):
-        return fd in self._caps
-
     def read(self, fd, poller):
         """Read one chunk of `fd`; True once a cap is exceeded."""
         chunk = os.read(fd, CHUNK)
@@ -111,7 +111,7 @@ class CasePipes:
                 if not chunk:
                     break
                 self._keep(fd, chunk)
-        return any(self._sizes[fd] > cap for fd, cap in self._caps.items())
+        return self._over_cap()
 
     def _keep(self, fd, chunk):
         self._buffers[fd].append(chunk)

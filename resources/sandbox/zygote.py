@@ -8,13 +8,12 @@ seccomp) plus CAP_SYS_ADMIN and CAP_NET_ADMIN, which it needs to build namespace
 Per job: the zygote reads the job, makes the ctypes arguments of its seccomp filters (once per slot: built in
 a freshly forked process, each costs ~100 us of page faults), unshares a pid namespace for its children and forks
 (one process per sample: a fork costs ~1 ms of page faults here); the child is pid 1 of the brand-new pid
-namespace. It unshares mount, uts and ipc
-namespaces (its mounts are private copies: the zygote made its own private once), mounts a fresh size-bounded
-tmpfs on /tmp, keeps only CAP_KILL/CAP_SETUID/CAP_SETGID, installs the strict seccomp filter (which also forbids
-unshare and mount from then on) and runs the job with the ordinary harness. When it exits the kernel kills
-anything left in its pid namespace and the namespaces and /tmp vanish; the zygote then writes an ``end`` event,
-makes a fresh network namespace (loopback only) if the sample used its own (``netns.py``) and reads the next
-job.
+namespace. It unshares mount, uts and ipc namespaces (its mounts are private copies: the zygote made its own
+private once), mounts a fresh size-bounded tmpfs on /tmp, keeps only CAP_KILL/CAP_SETUID/CAP_SETGID, installs
+the strict seccomp filter (which also forbids unshare and mount from then on) and runs the job with the ordinary
+harness. When it exits the kernel kills anything left in its pid namespace and the namespaces and /tmp vanish;
+the zygote then writes an ``end`` event, makes a fresh network namespace (loopback only) if the sample used its
+own (``netns.py``) and reads the next job.
 
 Job stream on stdin: 8-byte little-endian length + marshal blob, repeated; EOF ends the zygote.
 """
