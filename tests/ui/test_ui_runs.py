@@ -7,6 +7,7 @@ CLI) so load drift on a shared machine hits both; the ratio is printed and held 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import time
@@ -79,10 +80,28 @@ def launch_partition_from_ui(page, dev: DagsterDev, job: str, partition: str) ->
     """Launch one run of `job` for `partition` from the job's dialog; returns the time of the click."""
     dialog = open_materialize_dialog(page, dev, job)
     dialog.get_by_text("Select a partition or create one").click()
-    # The item holding an element whose whole text is the key (`gsm8k` must not pick `gsm8k_again`).
-    page.get_by_role("menuitem").filter(has=page.get_by_text(partition, exact=True)).click()
+    tick_partition(page, partition)
     page.keyboard.press("Escape")  # closes the partition menu, not the dialog
     return launch(page, dialog, "Launch 1 run")
+
+
+def tick_partition(page, partition: str) -> None:
+    """Tick `partition` in the open partition menu. While a backfill's runs finish, the dialog refetches the
+    partitions' health and re-renders the menu; on a loaded CI machine an item never held still long enough for
+    Playwright's checks (a click retried "element was detached from the DOM" for 45 s). So the click does not wait
+    for the item to be stable, and it is repeated until the item's checkbox reads ticked: never more than needed,
+    since a second click would untick it."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    # The item holding an element whose whole text is the key (`gsm8k` must not pick `gsm8k_again`).
+    item = page.get_by_role("menuitem").filter(has=page.get_by_text(partition, exact=True))
+    box = item.get_by_role("checkbox")
+    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+    while not box.is_checked():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"could not tick partition {partition!r} in {PAGE_TIMEOUT_MS / 1000:.0f} s")
+        with contextlib.suppress(PlaywrightError):  # detached mid-click: look the item up again
+            item.click(force=True, timeout=5_000)
 
 
 def launch(page, dialog, button: str) -> float:
