@@ -96,12 +96,15 @@ def tick_partition(page, partition: str) -> None:
     # The item holding an element whose whole text is the key (`gsm8k` must not pick `gsm8k_again`).
     item = page.get_by_role("menuitem").filter(has=page.get_by_text(partition, exact=True))
     box = item.get_by_role("checkbox")
-    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
-    while not box.is_checked():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"could not tick partition {partition!r} in {PAGE_TIMEOUT_MS / 1000:.0f} s")
-        with contextlib.suppress(PlaywrightError):  # detached mid-click: look the item up again
+
+    def ticked() -> bool:
+        if box.is_checked():
+            return True
+        with contextlib.suppress(PlaywrightError):  # detached mid-click: the next pass looks the item up again
             item.click(force=True, timeout=5_000)
+        return False  # read on the next pass, after the page has settled
+
+    wait_for(page, ticked, f"partition {partition!r} to be ticked", timeout=PAGE_TIMEOUT_MS / 1000)
 
 
 def launch(page, dialog, button: str) -> float:
