@@ -79,32 +79,42 @@ def open_materialize_dialog(page, dev: DagsterDev, job: str):
 def launch_partition_from_ui(page, dev: DagsterDev, job: str, partition: str) -> float:
     """Launch one run of `job` for `partition` from the job's dialog; returns the time of the click."""
     dialog = open_materialize_dialog(page, dev, job)
-    dialog.get_by_text("Select a partition or create one").click()
-    tick_partition(page, partition)
-    page.keyboard.press("Escape")  # closes the partition menu, not the dialog
+    tick_partition(page, dialog, partition)
+    # Closes the partition menu if it is open; Escape would close the dialog when it is not.
+    dialog.get_by_text("Launch runs to materialize").first.click()
     return launch(page, dialog, "Launch 1 run")
 
 
-def tick_partition(page, partition: str) -> None:
-    """Tick `partition` in the open partition menu. While a backfill's runs finish, the dialog refetches the
-    partitions' health and re-renders the menu; on a loaded CI machine an item never held still long enough for
-    Playwright's checks (a click retried "element was detached from the DOM" for 45 s). So the click does not wait
-    for the item to be stable, and it is repeated until the item's checkbox reads ticked: never more than needed,
-    since a second click would untick it."""
+def tick_partition(page, dialog, partition: str) -> None:
+    """Tick `partition` in the dialog's partition menu, until the dialog offers to launch one run. While runs of the
+    job finish, the dialog refetches the partitions' health and re-renders: on a loaded CI machine a menu item never
+    held still long enough for Playwright's checks ("element was detached from the DOM" for 45 s), and once the
+    menu itself closed for good. So each pass opens the menu if it is closed, or clicks the item without waiting for
+    it to be stable, then reads the launch button on the next pass (a second click on a ticked item would untick
+    it)."""
     from playwright.sync_api import Error as PlaywrightError
 
+    menu = dialog.get_by_text("Select a partition or create one")
     # The item holding an element whose whole text is the key (`gsm8k` must not pick `gsm8k_again`).
     item = page.get_by_role("menuitem").filter(has=page.get_by_text(partition, exact=True))
-    box = item.get_by_role("checkbox")
+    one_run = dialog.get_by_role("button", name="Launch 1 run", exact=True)
 
     def ticked() -> bool:
-        if box.is_checked():
+        if one_run.count():
             return True
-        with contextlib.suppress(PlaywrightError):  # detached mid-click: the next pass looks the item up again
-            item.click(force=True, timeout=5_000)
-        return False  # read on the next pass, after the page has settled
+        with contextlib.suppress(PlaywrightError):  # detached mid-click: the next pass looks again
+            if item.count():
+                item.click(force=True, timeout=5_000)
+            else:
+                menu.click(timeout=5_000)
+        return False
 
-    wait_for(page, ticked, f"partition {partition!r} to be ticked", timeout=PAGE_TIMEOUT_MS / 1000)
+    wait_for(
+        page,
+        ticked,
+        lambda: f"partition {partition!r} to be ticked; the page shows:\n{page.inner_text('body')[:3000]}",
+        timeout=PAGE_TIMEOUT_MS / 1000,
+    )
 
 
 def launch(page, dialog, button: str) -> float:
